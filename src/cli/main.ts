@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// crossroot command line — dispatch, help and exit codes; every command is wiring only.
+
+import { CrossrootError, exitCodeFor } from '../errors.js';
+import { inspectCommand } from './commands/inspect.js';
+import type { Command } from './command.js';
+
+const COMMANDS: Record<string, Command> = {
+  inspect: inspectCommand,
+};
+
+const USAGE = `Usage: crossroot COMMAND [OPTIONS] [ARGS]
+
+Build Debian root filesystems for any architecture without emulation, and prove them
+identical to what dpkg builds.
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+  .join('\n')}
+
+Run 'crossroot COMMAND --help' for a command's options.
+
+Exit codes: 0 ok; 1 differences found; 2 usage error; 3 bad input (corrupt .deb, bad
+signature, unsatisfiable dependency); 4 the host lacks something (the message says how
+to fix it).
+`;
+
+/** Runs the CLI with `argv` (without node and script); returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    process.stdout.write('crossroot 0.1.0\n');
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(`crossroot: unknown command '${name}'\n\n${USAGE}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(command.help);
+    return 0;
+  }
+  return command.run(rest);
+}
+
+function report(err: unknown): number {
+  const code = exitCodeFor(err);
+  if (err instanceof CrossrootError) {
+    process.stderr.write(`crossroot: ${err.message}\n`);
+  } else if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    process.stderr.write(`crossroot: ${err.message}\n`);
+    return 2;
+  } else {
+    // A bug in crossroot, not bad input: still no stack trace unless asked for.
+    const detail = process.env.CROSSROOT_DEBUG ? (err as Error).stack : (err as Error).message;
+    process.stderr.write(`crossroot: internal error: ${detail}\n(set CROSSROOT_DEBUG=1 for details)\n`);
+  }
+  return code;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.exitCode = report(err);
+  },
+);
