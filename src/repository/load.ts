@@ -1,0 +1,39 @@
+// Loading an archive — the verified indices of every source into one package index.
+
+import { CrossrootError } from '../errors.js';
+import { PackageIndex } from '../resolve/package-index.js';
+import { openSource, readSourcePackages, type ArchiveOptions, type OpenedSource } from './archive.js';
+import type { SourceEntry } from './sources.js';
+
+export interface LoadedArchive {
+  index: PackageIndex;
+  sources: OpenedSource[];
+}
+
+/**
+ * Opens every source (Release verified) and reads its Packages for `arch` into one index.
+ *
+ * @example
+ * const { index } = await loadArchive(entries, 'arm64', { cache, keyrings, insecure: false });
+ */
+export async function loadArchive(entries: SourceEntry[], arch: string, opts: ArchiveOptions & { suite?: string }): Promise<LoadedArchive> {
+  if (entries.length === 0) throw new CrossrootError('USAGE_MIRROR', 'no mirror: give one, or configure apt sources on this host');
+  const opened = await Promise.all(
+    entries.map((e) =>
+      openSource(e, opts).catch((err: unknown) => {
+        if (e.optional && err instanceof CrossrootError && err.code === 'REPO_NO_RELEASE') return undefined;
+        throw err;
+      }),
+    ),
+  );
+  const sources = opened.filter((s): s is OpenedSource => s !== undefined);
+  const index = new PackageIndex(arch);
+  const anyPrimary = sources.some((s) => s.entry.suite === opts.suite);
+  for (const src of sources) {
+    const primary = !anyPrimary || src.entry.suite === opts.suite;
+    for (const component of src.entry.components) {
+      for await (const r of readSourcePackages(src, component, arch, opts.cache)) index.add(r, primary);
+    }
+  }
+  return { index, sources };
+}
