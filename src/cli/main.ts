@@ -2,11 +2,15 @@
 // crossroot command line — dispatch, help and exit codes; every command is wiring only.
 
 import { CrossrootError, exitCodeFor } from '../errors.js';
+import { downloadCommand } from './commands/download.js';
 import { inspectCommand } from './commands/inspect.js';
+import { resolveCommand } from './commands/resolve.js';
 import type { Command } from './command.js';
 
 const COMMANDS: Record<string, Command> = {
   inspect: inspectCommand,
+  resolve: resolveCommand,
+  download: downloadCommand,
 };
 
 const USAGE = `Usage: crossroot COMMAND [OPTIONS] [ARGS]

@@ -18,7 +18,7 @@ export interface ArchiveOptions {
   keyrings: string[];
   /** WARNING: skips signature checks for every source (digests are still checked). */
   insecure: boolean;
-  /** Called once per source whose signature is not checked, so the CLI can say so loudly. */
+  /** Called for each source whose signature --insecure skips, so the CLI can say so loudly. */
   onUnverified?: (uri: string, why: string) => void;
 }
 
@@ -54,7 +54,8 @@ export async function openSource(entry: SourceEntry, opts: ArchiveOptions): Prom
     name = inUri;
     if (check) text = await verifyClearsigned(inRelease, keyrings, inUri);
     else {
-      opts.onUnverified?.(inUri, entry.trusted ? 'trusted=yes' : '--insecure');
+      // [trusted=yes] is the user's explicit word for this source, as in apt: no warning.
+      if (!entry.trusted) opts.onUnverified?.(inUri, '--insecure');
       const raw = inRelease.toString('utf8');
       text = raw.startsWith('-----BEGIN PGP SIGNED MESSAGE-----') ? splitClearsigned(raw).body : raw;
     }
@@ -71,7 +72,7 @@ export async function openSource(entry: SourceEntry, opts: ArchiveOptions): Prom
         throw new CrossrootError('REPO_SIGNATURE', 'Release is not signed (no InRelease, no Release.gpg); use "deb [trusted=yes] ..." for a local unsigned mirror', { file: relUri });
       }
       await verifyDetached(release, sig, keyrings, relUri);
-    } else opts.onUnverified?.(relUri, entry.trusted ? 'trusted=yes' : '--insecure');
+    } else if (!entry.trusted) opts.onUnverified?.(relUri, '--insecure');
     text = release.toString('utf8');
   }
   return { entry, release: parseRelease(text, { file: name }), base };
@@ -105,7 +106,7 @@ export async function fetchIndexFile(src: OpenedSource, file: ReleaseFile, cache
     : [plain];
   for (const uri of candidates) {
     const body = await openUri(uri);
-    if (body !== undefined) return cache.store(body, file, uri);
+    if (body !== undefined) return cache.store(body, file, uri === plain ? plain : `${plain} (by-hash ${uri})`);
   }
   throw new CrossrootError('REPO_MISSING', 'listed in the Release but not on the mirror', { file: plain });
 }
@@ -122,7 +123,10 @@ export async function* readSourcePackages(src: OpenedSource, component: string, 
   const uri = joinUri(src.base, file.path);
   try {
     const bytes = hostDecompressor()(compression, createReadStream(path, { highWaterMark: 1 << 20 }), { file: uri });
-    yield* readPackages(bytes, { file: uri });
+    for await (const r of readPackages(bytes, { file: uri })) {
+      r.origin = src.entry.uri;
+      yield r;
+    }
   } catch (err) {
     throw addContext(err, { file: uri });
   }

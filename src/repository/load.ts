@@ -31,7 +31,12 @@ export async function loadArchive(entries: SourceEntry[], arch: string, opts: Ar
   const anyPrimary = sources.some((s) => s.entry.suite === opts.suite);
   for (const src of sources) {
     const primary = !anyPrimary || src.entry.suite === opts.suite;
-    for (const component of src.entry.components) {
+    // A flat repository ("deb URI dir/") has one index and no components.
+    const components = src.entry.suite.endsWith('/') ? [''] : src.entry.components;
+    if (components.length === 0) {
+      throw new CrossrootError('USAGE_MIRROR', `no components for suite ${src.entry.suite} (give them, e.g. "deb URI SUITE main")`, { file: src.entry.uri });
+    }
+    for (const component of components) {
       for await (const r of readSourcePackages(src, component, arch, opts.cache)) index.add(r, primary);
     }
   }

@@ -26,6 +26,8 @@ export interface PackageRecord {
   filename: string;
   size: number;
   sha256: string;
+  /** The archive root URI the record was read from (set by the repository layer). */
+  origin?: string;
 }
 
 function required(p: Paragraph, name: string, file: string | undefined): string {

@@ -1,0 +1,23 @@
+// Atomic file output — stage under a temporary name, rename when complete (STYLE rule 8).
+
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+let counter = 0;
+
+/** A temporary name beside `path`, on the same file system, so a rename is atomic. */
+export function temporaryNameFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.crossroot-tmp-${process.pid}-${++counter}`);
+}
+
+/** Writes `data` to `path` atomically: readers see the old file or the whole new one. */
+export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
+  const tmp = temporaryNameFor(path);
+  try {
+    await writeFile(tmp, data, { mode });
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}

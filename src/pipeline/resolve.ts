@@ -1,0 +1,92 @@
+// Resolving a suite — sources, verified indices, closure and order, as `crossroot resolve` runs it.
+
+import { CrossrootError } from '../errors.js';
+import type { PackageRecord } from '../formats/index/packages.js';
+import { Cache } from '../repository/cache.js';
+import { loadArchive } from '../repository/load.js';
+import { DEFAULT_KEYRING, keyringFiles } from '../repository/signature.js';
+import { hostSources, parseMirrorArgument, sourcesForSuite, type SourceEntry } from '../repository/sources.js';
+import { resolveClosure, type Resolution } from '../resolve/closure.js';
+import type { Lock } from '../resolve/lockfile.js';
+import type { PackageIndex } from '../resolve/package-index.js';
+import { aptPolicy } from '../resolve/policy.js';
+import { variantSeeds, type Variant } from '../resolve/seeds.js';
+
+export interface ResolveOptions {
+  suite: string;
+  arch: string;
+  variant: Variant;
+  include: string[];
+  /** Mirror arguments; empty = the host's apt sources for the suite. */
+  mirrors: string[];
+  components: string[] | undefined;
+  keyrings: string[] | undefined;
+  /** WARNING: skips signature checks (digests are still checked). */
+  insecure: boolean;
+  cache: Cache;
+  /** Told about every source whose signature is not checked. */
+  warn?: (message: string) => void;
+}
+
+export interface Resolved {
+  index: PackageIndex;
+  resolution: Resolution;
+  /** The packages in install order. */
+  ordered: PackageRecord[];
+  lock: Lock;
+  sources: SourceEntry[];
+}
+
+/** Turns mirror arguments (or the host's apt sources) into source entries for a suite. */
+export async function sourceEntries(opts: Pick<ResolveOptions, 'suite' | 'mirrors' | 'components'>): Promise<SourceEntry[]> {
+  const components = opts.components ?? ['main'];
+  if (opts.mirrors.length > 0) return opts.mirrors.flatMap((m) => parseMirrorArgument(m, opts.suite, components));
+  const entries = sourcesForSuite(await hostSources(), opts.suite, opts.components ?? ['main']);
+  if (entries.length === 0) {
+    throw new CrossrootError('USAGE_MIRROR', 'no mirror given and the host has no apt sources (deb lines in /etc/apt/sources.list{,.d}): pass one, e.g. "deb URI SUITE main"');
+  }
+  return entries;
+}
+
+/**
+ * Resolves a variant of a suite for an architecture into a locked, ordered package set.
+ *
+ * @example
+ * const r = await resolveSuite({ suite: 'bookworm', arch: 'arm64', variant: 'essential', ... });
+ * r.lock.packages.length;
+ */
+export async function resolveSuite(opts: ResolveOptions): Promise<Resolved> {
+  const sources = await sourceEntries(opts);
+  const keyrings = await keyringFiles(opts.keyrings ?? [DEFAULT_KEYRING]);
+  const { index, sources: opened } = await loadArchive(sources, opts.arch, {
+    suite: opts.suite,
+    cache: opts.cache,
+    keyrings,
+    insecure: opts.insecure,
+    onUnverified: (uri, why) => opts.warn?.(`WARNING: signature of ${uri} NOT checked (${why})`),
+  });
+  const resolution = resolveClosure(index, variantSeeds(index, opts.variant, opts.include), aptPolicy);
+  const ordered = [...resolution.packages.values()];
+  const primary = opened.find((s) => s.entry.suite === opts.suite) ?? opened[0]!;
+  return {
+    index,
+    resolution,
+    ordered,
+    sources,
+    lock: {
+      suite: opts.suite,
+      architectures: [opts.arch],
+      variant: opts.variant,
+      include: opts.include,
+      releaseDate: primary.release.date,
+      packages: ordered.map((r) => ({
+        package: r.package,
+        version: r.version,
+        architecture: r.architecture,
+        filename: r.filename,
+        size: r.size,
+        sha256: r.sha256,
+      })),
+    },
+  };
+}

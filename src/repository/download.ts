@@ -1,0 +1,64 @@
+// Package downloads — parallel, verified while streaming, into the content-addressed cache.
+
+import pLimit from 'p-limit';
+import { CrossrootError } from '../errors.js';
+import type { Cache } from './cache.js';
+import { joinUri, openUri } from './fetch.js';
+
+/** What to download: a package's Filename, size and digest, and the mirrors that may have it. */
+export interface DownloadItem {
+  package: string;
+  version: string;
+  architecture: string;
+  filename: string;
+  size: number;
+  sha256: string;
+  /** Archive root URIs to try, in order. */
+  origins: string[];
+}
+
+/** Progress events, one per package, for the CLI to draw. */
+export interface DownloadProgress {
+  (event: { done: number; total: number; bytes: number; totalBytes: number; item: DownloadItem; cached: boolean }): void;
+}
+
+/**
+ * Makes every item present in the cache, downloading what is missing with at most `jobs`
+ * transfers at once. Returns the cached path of each item, in input order. A package that
+ * no origin has is REPO_MISSING naming the package.
+ *
+ * @example
+ * const paths = await downloadAll(items, cache, { jobs: 4 });
+ */
+export async function downloadAll(items: DownloadItem[], cache: Cache, opts: { jobs: number; progress?: DownloadProgress }): Promise<string[]> {
+  const limit = pLimit(Math.max(1, opts.jobs));
+  const totalBytes = items.reduce((n, i) => n + i.size, 0);
+  let done = 0;
+  let bytes = 0;
+  return Promise.all(
+    items.map((item) =>
+      limit(async () => {
+        let path = await cache.lookup(item);
+        const cached = path !== undefined;
+        if (path === undefined) path = await fetchOne(item, cache);
+        done++;
+        bytes += item.size;
+        opts.progress?.({ done, total: items.length, bytes, totalBytes, item, cached });
+        return path;
+      }),
+    ),
+  );
+}
+
+async function fetchOne(item: DownloadItem, cache: Cache): Promise<string> {
+  for (const origin of item.origins) {
+    const uri = joinUri(origin, item.filename);
+    const body = await openUri(uri);
+    if (body !== undefined) return cache.store(body, item, uri);
+  }
+  throw new CrossrootError(
+    'REPO_MISSING',
+    `${item.package} ${item.version} (${item.filename}) is neither in the cache nor on the mirror${item.origins.length > 1 ? 's' : ''}`,
+    { package: item.package },
+  );
+}

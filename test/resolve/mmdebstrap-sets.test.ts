@@ -1,0 +1,30 @@
+// The resolved set equals the set mmdebstrap installs, for bookworm × {amd64, arm64, i386} × {essential, buildd}.
+import { basename, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { crossroot, REPO_ROOT } from '../support/cli.js';
+import { realDebs } from '../support/real-debs.js';
+
+/** name version arch of a .deb as apt stores it in its archives ("%3a" for the epoch colon). */
+function fromFilename(deb: string): string {
+  const [name, version, arch] = basename(deb, '.deb').split('_');
+  return `${name} ${decodeURIComponent(version!)} ${arch}`;
+}
+
+const CACHE = join(REPO_ROOT, '.cache', 'archive');
+
+describe('resolve agrees with mmdebstrap --hook-dir=.../merged-usr', () => {
+  for (const arch of ['amd64', 'arm64', 'i386']) {
+    for (const variant of ['essential', 'buildd'] as const) {
+      it(`bookworm ${arch} ${variant}`, async () => {
+        const { debs } = await realDebs({ suite: 'bookworm', arch, variant });
+        const expected = debs.map(fromFilename).sort();
+        // No mirror: the host's apt sources for bookworm, -updates and -security, as the oracle used.
+        const r = await crossroot(['resolve', '--arch', arch, '--variant', variant, '--cache-dir', CACHE, 'bookworm']);
+        expect(r.code, r.stderr).toBe(0);
+        const got = r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#')).sort();
+        expect(got).toEqual(expected);
+        expect(got.length).toBeGreaterThan(variant === 'essential' ? 50 : 120);
+      }, 600_000);
+    }
+  }
+});
