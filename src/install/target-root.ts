@@ -1,0 +1,102 @@
+// Target root guard — every archive path is hostile (STYLE rule 7); one place resolves them all.
+
+import { lstat, readlink } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { CrossrootError, type ErrorContext } from '../errors.js';
+
+/** Where a member lands: the real host path of its parent directory and its own name. */
+export interface Placement {
+  /** The host path to write (parent resolved through in-root directory symlinks). */
+  path: string;
+  /** The member's path inside the root, normalised (`usr/bin/x`, '' for the root itself). */
+  inRoot: string;
+}
+
+const MAX_SYMLINKS = 40; // as Linux's MAXSYMLINKS
+
+/**
+ * Normalises a member name (`./usr/bin/`, `usr//bin`) to `usr/bin`. Rejects `..`
+ * components and absolute names: a package has no business naming either.
+ */
+export function normaliseMember(name: string, ctx: ErrorContext): string {
+  if (name.startsWith('/')) throw new CrossrootError('INSTALL_UNSAFE_PATH', 'absolute member name', { ...ctx, path: name });
+  const parts = name.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.includes('..')) throw new CrossrootError('INSTALL_UNSAFE_PATH', 'member name contains ".."', { ...ctx, path: name });
+  if (name.includes('\0')) throw new CrossrootError('INSTALL_UNSAFE_PATH', 'member name contains NUL', { ...ctx, path: name });
+  return parts.join('/');
+}
+
+/**
+ * The root a package is installed into. Resolves member paths the way `chroot ROOT tar
+ * --keep-directory-symlink -x` would see them: directory symlinks inside the root are
+ * followed (merged-/usr's `bin -> usr/bin`), absolute symlink targets are read relative to
+ * the root, and any path that would leave the root is refused. The last component is never
+ * followed: writers replace it (rename, unlink) rather than write through it.
+ */
+export class TargetRoot {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = posix.resolve(root);
+  }
+
+  /** Host path for an in-root path that is already known to be safe and symlink-free. */
+  hostPath(inRoot: string): string {
+    return inRoot === '' ? this.root : `${this.root}/${inRoot}`;
+  }
+
+  /**
+   * Resolves a member name. `ctx` names the package and member in errors.
+   *
+   * @example
+   * const { path } = await root.place('./bin/sh', { file: 'dash.deb' }); // ROOT/usr/bin/sh on merged /usr
+   */
+  async place(name: string, ctx: ErrorContext): Promise<Placement> {
+    const rel = normaliseMember(name, ctx);
+    if (rel === '') return { path: this.root, inRoot: '' };
+    const parts = rel.split('/');
+    const last = parts.pop()!;
+    const parent = await this.#resolveDir(parts, ctx, name, 0);
+    return { path: this.hostPath(parent === '' ? last : `${parent}/${last}`), inRoot: parent === '' ? last : `${parent}/${last}` };
+  }
+
+  /**
+   * Resolves directory components inside the root, component by component as the kernel
+   * does (never lexically: `l1/..` where l1 is a symlink means the parent of l1's target).
+   * Symlinks are followed, absolute targets from the root; `..` above the root is refused.
+   */
+  async #resolveDir(parts: string[], ctx: ErrorContext, member: string, depth: number): Promise<string> {
+    const cur: string[] = [];
+    for (const part of parts) {
+      if (part === '' || part === '.') continue;
+      if (part === '..') {
+        if (cur.length === 0) throw new CrossrootError('INSTALL_UNSAFE_PATH', 'path leads out of the root', { ...ctx, path: member });
+        cur.pop();
+        continue;
+      }
+      const next = [...cur, part].join('/');
+      const st = await lstat(this.hostPath(next)).catch(() => undefined);
+      if (st === undefined || st.isDirectory()) {
+        cur.push(part); // a missing directory will be created by the writer
+        continue;
+      }
+      if (!st.isSymbolicLink()) throw new CrossrootError('INSTALL_UNSAFE_PATH', `${next} is not a directory`, { ...ctx, path: member });
+      if (depth >= MAX_SYMLINKS) throw new CrossrootError('INSTALL_UNSAFE_PATH', 'too many levels of symbolic links', { ...ctx, path: member });
+      const target = await readlink(this.hostPath(next));
+      // Inside the root, an absolute target means the root's own tree, as under chroot.
+      const base = target.startsWith('/') ? [] : [...cur];
+      let resolved: string;
+      try {
+        resolved = await this.#resolveDir([...base, ...target.split('/')], ctx, member, depth + 1);
+      } catch (err) {
+        if (err instanceof CrossrootError && err.detail === 'path leads out of the root') {
+          throw new CrossrootError('INSTALL_UNSAFE_PATH', `symlink ${next} -> ${target} leads out of the root`, { ...ctx, path: member });
+        }
+        throw err;
+      }
+      cur.length = 0;
+      if (resolved !== '') cur.push(...resolved.split('/'));
+    }
+    return cur.join('/');
+  }
+}

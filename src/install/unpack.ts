@@ -1,0 +1,205 @@
+// Unpacking — data.tar members into the target root as `tar --keep-directory-symlink -x` does, in parallel.
+//
+// One difference from GNU tar is kept on purpose: tar 1.34 leaves some directories that
+// receive symlinks with the time of extraction instead of their archive mtime (measured:
+// usr/bin after xz-utils). Every such directory holds a non-directory member, so dpkg's
+// unpack (rename of `.dpkg-new` files into it) changes its mtime again in any case; the
+// installer gives all of those the build time. Directories that hold only directories keep
+// the mtime of the last package containing them, exactly as with tar.
+
+import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { chmod, lchown, link, lstat, lutimes, mkdir, open, rename, rm, symlink, unlink, utimes } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import pLimit from 'p-limit';
+import { CrossrootError, addContext, type ErrorContext } from '../errors.js';
+import type { Decompressor } from '../formats/compression.js';
+import { readDeb, type DebControl } from '../formats/deb/read.js';
+import type { TarEntry } from '../formats/tar/entry.js';
+import type { TargetRoot } from './target-root.js';
+
+/** One unpacked package: its control data and its data.tar members in archive order. */
+export interface UnpackedPackage {
+  deb: string;
+  control: DebControl;
+  entries: TarEntry[];
+}
+
+interface DirStat {
+  order: number;
+  entry: TarEntry;
+}
+
+
+/**
+ * Who wrote each path last, so packages can unpack concurrently and still end as if
+ * extracted one after another in order: a member is written only if no later package
+ * (higher `order`) has written the same path; directory attributes are applied at the end
+ * from the last package that contains the directory (tar's delayed directory attributes).
+ */
+class Claims {
+  readonly #files = new Map<string, number>();
+  readonly #locks = new Map<string, Promise<void>>();
+  readonly dirs = new Map<string, DirStat>();
+
+  /** Runs `write` for `path` unless a later package has written it; serialised per path. */
+  async write(path: string, order: number, write: () => Promise<void>): Promise<boolean> {
+    const prev = this.#locks.get(path) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    this.#locks.set(path, prev.then(() => mine));
+    await prev;
+    try {
+      const owner = this.#files.get(path);
+      if (owner !== undefined && owner > order) return false;
+      await write();
+      this.#files.set(path, order);
+      return true;
+    } finally {
+      release();
+    }
+  }
+
+  dir(path: string, order: number, entry: TarEntry): void {
+    const cur = this.dirs.get(path);
+    if (cur === undefined || cur.order < order) this.dirs.set(path, { order, entry });
+  }
+
+}
+
+async function removeExisting(path: string, ctx: ErrorContext): Promise<void> {
+  const st = await lstat(path).catch(() => undefined);
+  if (st === undefined) return;
+  if (st.isDirectory()) {
+    throw new CrossrootError('INSTALL_CONFLICT', 'a directory is in the way of a non-directory member', ctx);
+  }
+  await unlink(path);
+}
+
+async function setAttributes(path: string, e: TarEntry): Promise<void> {
+  await lchown(path, e.uid, e.gid);
+  // chown clears set-id bits, so the mode comes after it; symlinks have no mode of their own.
+  if (e.type !== 'symlink') await chmod(path, e.mode);
+  await lutimes(path, e.mtime, e.mtime);
+}
+
+function mknod(path: string, e: TarEntry): Promise<void> {
+  const kind = e.type === 'char' ? 'c' : e.type === 'block' ? 'b' : 'p';
+  const args = kind === 'p' ? [path, 'p'] : [path, kind, String(e.devmajor ?? 0), String(e.devminor ?? 0)];
+  return new Promise((resolve, reject) => {
+    const child = spawn('mknod', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`mknod: ${err.trim()}`))));
+  });
+}
+
+let temporaries = 0;
+
+/** Writes one member through the guard; returns the host path it landed at. */
+async function writeMember(root: TargetRoot, entry: TarEntry, body: AsyncIterable<Buffer>, order: number, claims: Claims, ctx: ErrorContext): Promise<string> {
+  const at = { ...ctx, path: entry.path };
+  const { path } = await root.place(entry.path, at);
+  await placeMember(root, path, entry, body, order, claims, at);
+  return path;
+}
+
+async function placeMember(root: TargetRoot, path: string, entry: TarEntry, body: AsyncIterable<Buffer>, order: number, claims: Claims, at: ErrorContext): Promise<void> {
+  if (entry.type === 'dir') {
+    const st = await lstat(path).catch(() => undefined);
+    if (st === undefined) await mkdir(path, { recursive: true, mode: 0o755 });
+    else if (!st.isDirectory() && !st.isSymbolicLink()) throw new CrossrootError('INSTALL_CONFLICT', 'a file is in the way of a directory member', at);
+    // --keep-directory-symlink: an existing symlink stays, and keeps its own attributes.
+    if (st === undefined || st.isDirectory()) claims.dir(path, order, entry);
+    return;
+  }
+  await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+  if (entry.type === 'file') {
+    // Stream into a fresh temporary name (O_EXCL: never through a symlink), then rename.
+    const tmp = `${path}.crossroot-new-${process.pid}-${++temporaries}`;
+    const fh = await open(tmp, 'wx', 0o600);
+    try {
+      for await (const chunk of body) await fh.write(chunk);
+    } catch (err) {
+      await fh.close();
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    await fh.close();
+    const wrote = await claims.write(path, order, async () => {
+      await setAttributes(tmp, entry);
+      await rename(tmp, path).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EISDIR' || err.code === 'ENOTEMPTY') throw new CrossrootError('INSTALL_CONFLICT', 'a directory is in the way of a file member', at);
+        throw err;
+      });
+    });
+    if (!wrote) await rm(tmp, { force: true });
+    return;
+  }
+  await claims.write(path, order, async () => {
+    if (entry.type === 'symlink') {
+      await removeExisting(path, at);
+      await symlink(entry.linkname!, path);
+    } else if (entry.type === 'hardlink') {
+      const target = await root.place(entry.linkname!, at).catch((err: unknown) => {
+        if (!(err instanceof CrossrootError)) throw err;
+        throw new CrossrootError(err.code, `hard link to ${entry.linkname}: ${err.detail}`, at);
+      });
+      const st = await lstat(target.path).catch(() => undefined);
+      if (st === undefined || st.isDirectory()) throw new CrossrootError('INSTALL_UNSAFE_PATH', `hard link target ${entry.linkname} is not a file in the root`, at);
+      await removeExisting(path, at);
+      await link(target.path, path);
+      return; // a hard link shares its target's attributes
+    } else {
+      await removeExisting(path, at);
+      await mknod(path, entry);
+    }
+    await setAttributes(path, entry);
+  });
+}
+
+/**
+ * Unpacks packages into the root, concurrently (at most `jobs` at once), with the result
+ * of extracting them one after another in the given order. Returns each package's control
+ * data and member list.
+ *
+ * @example
+ * const unpacked = await unpackAll(debPaths, new TargetRoot('/tmp/root'), { decompressor: hostDecompressor(), jobs: 2 });
+ */
+export async function unpackAll(
+  debs: string[],
+  root: TargetRoot,
+  opts: { decompressor: Decompressor; jobs: number },
+): Promise<UnpackedPackage[]> {
+  const claims = new Claims();
+  const limit = pLimit(Math.max(1, opts.jobs));
+  const results = await Promise.all(
+    debs.map((deb, order) =>
+      limit(async () => {
+        const entries: TarEntry[] = [];
+        const ctx = { file: deb };
+        try {
+          const control = await readDeb(createReadStream(deb, { highWaterMark: 1 << 20 }), {
+            file: deb,
+            decompressor: opts.decompressor,
+            onData: async ({ entry, body }, c) => {
+              entries.push(entry);
+              await writeMember(root, entry, body, order, claims, { ...ctx, member: c.memberNames.data, package: c.control.get('Package') });
+            },
+          });
+          return { deb, control, entries };
+        } catch (err) {
+          throw addContext(err, ctx);
+        }
+      }),
+    ),
+  );
+  // Directory attributes last, as tar applies them after the members inside.
+  for (const [path, { entry }] of claims.dirs) {
+    await lchown(path, entry.uid, entry.gid);
+    await chmod(path, entry.mode);
+    await utimes(path, entry.mtime, entry.mtime);
+  }
+  return results;
+}

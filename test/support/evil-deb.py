@@ -1,0 +1,35 @@
+#!/usr/bin/env python3
+"""Builds a .deb whose data.tar holds the members described in a JSON list (argv[2]), with
+names and link targets exactly as given -- including the hostile ones dpkg-deb would never
+write. argv[1] is the output path. Each member: {"name", "type": file|dir|symlink|hardlink,
+"data"?, "link"?}."""
+import io, json, os, subprocess, sys, tarfile, tempfile
+
+out, spec = sys.argv[1], json.loads(sys.argv[2])
+
+def tar_bytes(members):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tf:
+        for m in members:
+            ti = tarfile.TarInfo(m["name"])
+            ti.mtime = 1700000000
+            ti.mode = 0o755 if m["type"] == "dir" else 0o644
+            data = m.get("data", "").encode()
+            if m["type"] == "dir": ti.type = tarfile.DIRTYPE
+            elif m["type"] == "symlink": ti.type = tarfile.SYMTYPE; ti.linkname = m["link"]
+            elif m["type"] == "hardlink": ti.type = tarfile.LNKTYPE; ti.linkname = m["link"]
+            else: ti.size = len(data)
+            tf.addfile(ti, io.BytesIO(data) if m["type"] == "file" else None)
+    return buf.getvalue()
+
+control = tar_bytes([{"name": "./", "type": "dir"},
+                     {"name": "./control", "type": "file",
+                      "data": "Package: evil\nVersion: 1\nArchitecture: all\nMaintainer: t <t@t>\nDescription: hostile test package\n"}])
+data = tar_bytes(spec)
+with tempfile.TemporaryDirectory() as d:
+    for name, content in (("debian-binary", b"2.0\n"), ("control.tar", control), ("data.tar", data)):
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(content)
+    if os.path.exists(out):
+        os.unlink(out)
+    subprocess.run(["ar", "qcD", os.path.abspath(out), "debian-binary", "control.tar", "data.tar"], cwd=d, check=True)
