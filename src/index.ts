@@ -23,3 +23,6 @@ export { PackageIndex } from './resolve/package-index.js';
 export { resolveClosure, chainTo, type Resolution, type Reason, type Seed } from './resolve/closure.js';
 export { aptPolicy, type Policy } from './resolve/policy.js';
 export { variantSeeds, VARIANTS, type Variant } from './resolve/seeds.js';
+export { installPlan, aptInstallRun, type InstallPlan, type InstallPlanOptions, type AptRun, type DpkgStep } from './resolve/order.js';
+export { formatLock, parseLock, type Lock, type LockedPackage } from './resolve/lockfile.js';
+export { resolveSuite, type ResolveOptions, type Resolved } from './pipeline/resolve.js';

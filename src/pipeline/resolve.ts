@@ -9,6 +9,7 @@ import { hostSources, parseMirrorArgument, sourcesForSuite, type SourceEntry } f
 import { resolveClosure, type Resolution } from '../resolve/closure.js';
 import type { Lock } from '../resolve/lockfile.js';
 import type { PackageIndex } from '../resolve/package-index.js';
+import { installPlan, type InstallPlan } from '../resolve/order.js';
 import { aptPolicy } from '../resolve/policy.js';
 import { variantSeeds, type Variant } from '../resolve/seeds.js';
 
@@ -31,8 +32,9 @@ export interface ResolveOptions {
 export interface Resolved {
   index: PackageIndex;
   resolution: Resolution;
-  /** The packages in install order. */
+  /** The packages in install order: stage 1, the merged-usr hook's, stage 2. */
   ordered: PackageRecord[];
+  plan: InstallPlan;
   lock: Lock;
   sources: SourceEntry[];
 }
@@ -66,12 +68,24 @@ export async function resolveSuite(opts: ResolveOptions): Promise<Resolved> {
     onUnverified: (uri, why) => opts.warn?.(`WARNING: signature of ${uri} NOT checked (${why})`),
   });
   const resolution = resolveClosure(index, variantSeeds(index, opts.variant, opts.include), aptPolicy);
-  const ordered = [...resolution.packages.values()];
+  // Stage 1 is the essential (or apt) set alone; the rest comes in mmdebstrap's second apt call.
+  const stage1Variant = opts.variant === 'apt' ? 'apt' : 'essential';
+  const stage1 =
+    opts.variant === stage1Variant && opts.include.length === 0 ? undefined : resolveClosure(index, variantSeeds(index, stage1Variant), aptPolicy).packages;
+  const plan = installPlan(index, resolution, { variant: opts.variant, stage1 });
+  const byName = (name: string) => resolution.packages.get(name) ?? stage1?.get(name);
+  const later = [...(plan.mergedUsr?.unpack ?? []), ...(plan.stage2?.unpack ?? [])].map((n) => {
+    const r = byName(n);
+    if (r === undefined) throw new CrossrootError('RESOLVE_ORDER', `the install plan names ${n}, which is not in the set`, { package: n });
+    return r;
+  });
+  const ordered = [...plan.stage1.records, ...later];
   const primary = opened.find((s) => s.entry.suite === opts.suite) ?? opened[0]!;
   return {
     index,
     resolution,
     ordered,
+    plan,
     sources,
     lock: {
       suite: opts.suite,

@@ -19,6 +19,9 @@ export class PackageIndex {
   readonly arch: string;
   readonly #byName = new Map<string, PackageRecord[]>();
   readonly #seedFlags = new Map<string, { essential: boolean; priority: string | undefined }>();
+  // Position of each kept record's stanza in load order (apt's cache-generation order).
+  readonly #loadOrder = new WeakMap<PackageRecord, number>();
+  #added = 0;
   #providers: Map<string, Provider[]> | undefined;
 
   constructor(arch: string) {
@@ -31,7 +34,9 @@ export class PackageIndex {
    * what is required, as mmdebstrap(1) says: updates and security only bring versions.
    */
   add(r: PackageRecord, primary = true): void {
+    const position = this.#added++;
     if (r.architecture !== this.arch && r.architecture !== 'all') return;
+    this.#loadOrder.set(r, position);
     if (primary) this.#seedFlags.set(r.package, { essential: r.essential, priority: r.priority });
     const list = this.#byName.get(r.package);
     if (list === undefined) {
@@ -47,6 +52,19 @@ export class PackageIndex {
   /** Candidates named `name` (at most one per architecture: native and/or all). */
   byName(name: string): readonly PackageRecord[] {
     return this.#byName.get(name) ?? [];
+  }
+
+  /**
+   * Where `r`'s stanza came in load order: the number of stanzas added before it (sources in
+   * order, each Packages file in stanza order), undefined for a record not added here. apt
+   * builds its cache in this order, and some of its lists keep it (the Provides list of a
+   * virtual package is newest first), so install ordering needs it.
+   *
+   * @example
+   * index.loadOrder(index.byName('mawk')[0]!) // e.g. 31207
+   */
+  loadOrder(r: PackageRecord): number | undefined {
+    return this.#loadOrder.get(r);
   }
 
   /** Candidates that list `name` in their Provides. */

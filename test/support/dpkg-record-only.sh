@@ -19,11 +19,17 @@
 #   --configure, --triggers-only                       nothing to do
 #   --remove, --purge and other database changes       refused: not modelled
 #   anything else (queries, --compare-versions, ...)    the real dpkg
+#   Every --install/--unpack/--configure/--triggers-only call is also appended,
+#   as one JSON line, to $CROSSROOT_DPKG_CALLS_LOG when that is set: the exact
+#   arguments, and for installs the .deb files in the order dpkg takes them (a
+#   --recursive directory's listing sorted by byte value, as dpkg's treewalk
+#   sorts it) with their Package fields.
 # As dpkg-deb:
 #   --fsys-tarfile DEB   an empty tar: mmdebstrap pre-extracts the essential
 #                        set, which only costs time when nothing is installed
 #   anything else        the real dpkg-deb
-# Environment: CROSSROOT_REAL_DPKG, CROSSROOT_REAL_DPKG_DEB (default /usr/bin/…).
+# Environment: CROSSROOT_REAL_DPKG, CROSSROOT_REAL_DPKG_DEB (default /usr/bin/…),
+# CROSSROOT_DPKG_CALLS_LOG (optional).
 set -euo pipefail
 
 real_dpkg=${CROSSROOT_REAL_DPKG:-/usr/bin/dpkg}
@@ -84,7 +90,42 @@ done
 if [ -z "$action" ]; then
 	exec "$real_dpkg" "$@"
 fi
+
+# JSON string of $1 (arguments here are paths and options: no control characters).
+json_string() {
+	local s=${1//\\/\\\\}
+	s=${s//\"/\\\"}
+	printf '"%s"' "$s"
+}
+json_array() {
+	local sep= item
+	printf '['
+	for item in "$@"; do
+		printf '%s' "$sep"
+		json_string "$item"
+		sep=,
+	done
+	printf ']'
+}
+# log_call DEBS_ARRAY_NAME PACKAGES_ARRAY_NAME: appends this call to the log.
+log_call() {
+	[ -n "${CROSSROOT_DPKG_CALLS_LOG:-}" ] || return 0
+	local -n log_debs=$1 log_pkgs=$2
+	{
+		printf '{"args":'
+		json_array "${original_args[@]}"
+		printf ',"debs":'
+		json_array "${log_debs[@]}"
+		printf ',"packages":'
+		json_array "${log_pkgs[@]}"
+		printf '}\n'
+	} >>"$CROSSROOT_DPKG_CALLS_LOG"
+}
+original_args=("$@")
+
 if [ "$action" = ignore ]; then
+	no_debs=()
+	log_call no_debs debs
 	exit 0
 fi
 
@@ -95,7 +136,7 @@ if [ "$recursive" = 1 ]; then
 	dirs=("${debs[@]}")
 	debs=()
 	for dir in "${dirs[@]}"; do
-		while IFS= read -r -d '' f; do debs+=("$f"); done < <(find -L "$dir" -type f -name '*.deb' -print0 | sort -z)
+		while IFS= read -r -d '' f; do debs+=("$f"); done < <(find -L "$dir" -type f -name '*.deb' -print0 | LC_ALL=C sort -z)
 	done
 fi
 if [ "${#debs[@]}" -eq 0 ]; then
@@ -111,6 +152,7 @@ new=$status.record-only-new
 merged=$status.record-only-merged
 
 : >"$new"
+names=()
 for deb in "${debs[@]}"; do
 	if [ ! -f "$deb" ]; then
 		echo "dpkg-record-only: not a file: $deb (args: $*)" >&2
@@ -118,7 +160,9 @@ for deb in "${debs[@]}"; do
 	fi
 	"$real_dpkg_deb" --field "$deb" | awk '{ print } /^Package:/ { print "Status: install ok installed" }' >>"$new"
 	printf '\n' >>"$new"
+	names+=("$("$real_dpkg_deb" --field "$deb" Package)")
 done
+log_call debs names
 
 # New stanzas replace old ones of the same package and architecture (an
 # upgrade, like the merged-usr hook replacing its dummy usr-is-merged).

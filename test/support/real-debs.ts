@@ -37,10 +37,18 @@
 //   and the time left is apt-get update plus the downloads (~15-20 s).
 //   `--format=null` skips the tarball; a customize hook `sync-out`s
 //   /var/cache/apt/archives, kept whole by `--skip=essential/unlink`.
-import { randomBytes } from 'node:crypto';
+//
+// The stand-in also logs every dpkg install/unpack/configure call it gets (see
+// dpkg-record-only.sh), saved as `dpkg-calls.json` beside the debs: mmdebstrap's one
+// stage-1 `dpkg --install --force-depends` with the debs in apt's Pre-Install-Pkgs
+// order, the merged-usr hooks' calls, and the dpkg calls apt makes for the later stages.
+// That is the oracle for install order (test/resolve/order.test.ts). A cache directory
+// made before the log existed lacks the file and is regenerated (same debs: the file is
+// added; different debs, i.e. the mirror moved on: the directory is replaced).
+import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, open, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, runBuffer } from './cli.js';
 
@@ -51,6 +59,12 @@ export interface RealDebsOptions {
   /** Debian architecture name, e.g. `amd64`, `arm64`. */
   arch: string;
   variant: RealDebsVariant;
+  /** mmdebstrap `--include` packages (installed by a second apt call); default none. */
+  include?: readonly string[];
+  /** Run with the merged-usr hooks (the default); `false`: without, so apt picks usrmerge. */
+  mergedUsr?: boolean;
+  /** Leave out SUITE-security (for a mirror whose security index is inconsistent). */
+  withoutSecurity?: boolean;
 }
 
 export interface RealDebs {
@@ -58,6 +72,25 @@ export interface RealDebs {
   dir: string;
   /** Absolute paths of the .deb files, sorted. */
   debs: string[];
+  /** The dpkg calls of the run, in order (see {@link DpkgCall}). */
+  calls: DpkgCall[];
+}
+
+/** One call of dpkg that changes the package database, as the stand-in dpkg received it. */
+export interface DpkgCall {
+  /**
+   * The arguments exactly as given, except that the target root directory reads `$ROOT`
+   * and the random part of temporary directory names is masked (apt's `--recursive`
+   * directory reads `$ROOT/tmp/apt-dpkg-install-XXXXXX`).
+   */
+  args: string[];
+  action: 'install' | 'unpack' | 'configure' | 'triggers-only';
+  /** `--configure --pending` / `--triggers-only --pending`. */
+  pending: boolean;
+  /** --install/--unpack: the .deb file names in the order dpkg takes them (for `--recursive`, the directory's sorted numbered links). */
+  debs: string[];
+  /** --install/--unpack: each deb's Package field, in that order; --configure: the package arguments as given (`libc6:amd64`). */
+  packages: string[];
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -66,6 +99,7 @@ const RECORD_ONLY_DPKG = fileURLToPath(new URL('./dpkg-record-only.sh', import.m
 const MERGED_USR_HOOKS = '/usr/share/mmdebstrap/hooks/merged-usr';
 const APT_HELPER = '/usr/lib/apt/apt-helper';
 const COMPLETE = 'complete';
+const CALLS = 'dpkg-calls.json';
 const LOCK_POLL_MS = 500;
 const LOCK_TIMEOUT_MS = 30 * 60_000;
 // A lock file still empty after this long belongs to a holder that died between open() and write().
@@ -76,15 +110,18 @@ const inFlight = new Map<string, Promise<RealDebs>>();
 /**
  * The .debs that `mmdebstrap --variant=VARIANT --arch=ARCH
  * --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr SUITE` installs, downloaded once
- * into `<repo>/.cache/test-debs/SUITE-ARCH-VARIANT/` and reused afterwards. Safe to call
- * from parallel test workers: one downloads, the others wait for it.
+ * into `<repo>/.cache/test-debs/SUITE-ARCH-VARIANT/` and reused afterwards, with the dpkg
+ * calls of that run (`calls`). `include` adds `--include=...` and `mergedUsr: false` drops
+ * the hooks (each its own cache directory, `SUITE-ARCH-VARIANT+...`). Safe to call from
+ * parallel test workers: one downloads, the others wait for it.
  *
  * @example
- * const { debs } = await realDebs({ suite: 'bookworm', arch: 'arm64', variant: 'essential' });
+ * const { debs, calls } = await realDebs({ suite: 'bookworm', arch: 'arm64', variant: 'essential' });
  * // debs: ['/…/.cache/test-debs/bookworm-arm64-essential/base-files_12.4+deb12u15_arm64.deb', …]
+ * // calls[1]: mmdebstrap's stage-1 `dpkg --install --force-depends …` in apt's order
  */
 export function realDebs(opts: RealDebsOptions): Promise<RealDebs> {
-  const key = `${opts.suite}-${opts.arch}-${opts.variant}`;
+  const key = cacheKey(opts);
   let pending = inFlight.get(key);
   if (pending === undefined) {
     pending = fetchRealDebs(opts, key);
@@ -137,6 +174,20 @@ async function existingPackagesIndexes(): Promise<string[]> {
   return files;
 }
 
+// The default options keep the original `SUITE-ARCH-VARIANT` name; others add `+...` parts
+// (not `-`, so that removeStaleWorkDirs of one key never matches another's work directory).
+function cacheKey(opts: RealDebsOptions): string {
+  let key = `${opts.suite}-${opts.arch}-${opts.variant}`;
+  if (opts.mergedUsr === false) key += '+no-merged-usr';
+  if (opts.withoutSecurity === true) key += '+no-security';
+  const include = opts.include ?? [];
+  if (include.length > 0) {
+    for (const name of include) if (!/^[a-z0-9][a-z0-9+.-]*$/.test(name)) throw new Error(`not a package name: ${name}`);
+    key += `+include-${createHash('sha256').update(include.join(',')).digest('hex').slice(0, 12)}`;
+  }
+  return key;
+}
+
 async function fetchRealDebs(opts: RealDebsOptions, key: string): Promise<RealDebs> {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(opts.arch)) throw new Error(`not a Debian architecture name: ${opts.arch}`);
   const dir = join(CACHE_ROOT, key);
@@ -155,9 +206,48 @@ async function fetchRealDebs(opts: RealDebsOptions, key: string): Promise<RealDe
 }
 
 async function readComplete(dir: string): Promise<RealDebs | undefined> {
-  if (!(await exists(join(dir, COMPLETE)))) return undefined;
+  if (!(await exists(join(dir, COMPLETE))) || !(await exists(join(dir, CALLS)))) return undefined;
   const names = (await readdir(dir)).filter((n) => n.endsWith('.deb')).sort();
-  return { dir, debs: names.map((n) => join(dir, n)) };
+  const calls = JSON.parse(await readFile(join(dir, CALLS), 'utf8')) as DpkgCall[];
+  return { dir, debs: names.map((n) => join(dir, n)), calls };
+}
+
+/** The stand-in's JSON-lines log (see dpkg-record-only.sh) as {@link DpkgCall}s. */
+function parseCallsLog(text: string): DpkgCall[] {
+  const calls: DpkgCall[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const raw = JSON.parse(line) as { args: string[]; debs: string[]; packages: string[] };
+    let root: string | undefined;
+    raw.args.forEach((a, i) => {
+      if (a.startsWith('--root=')) root = a.slice('--root='.length);
+      else if (a === '--root') root = raw.args[i + 1];
+    });
+    const mask = (a: string): string => {
+      let out = root === undefined || root === '' ? a : a.split(root).join('$ROOT');
+      out = out.replace(/\/apt-dpkg-install-[A-Za-z0-9]{6}(?=\/|$)/g, '/apt-dpkg-install-XXXXXX');
+      // mktemp(1) directories of the merged-usr setup hook.
+      out = out.replace(/\/tmp\/tmp\.[A-Za-z0-9]{10}(?=\/|$)/g, '/tmp/tmp.XXXXXXXXXX');
+      return out;
+    };
+    const has = (...names: string[]) => raw.args.some((a) => names.includes(a));
+    const action: DpkgCall['action'] = has('--install', '-i')
+      ? 'install'
+      : has('--unpack')
+        ? 'unpack'
+        : has('--configure')
+          ? 'configure'
+          : 'triggers-only';
+    const install = action === 'install' || action === 'unpack';
+    calls.push({
+      args: raw.args.map(mask),
+      action,
+      pending: has('--pending', '-a'),
+      debs: install ? raw.debs.map((d) => basename(d)) : [],
+      packages: raw.packages,
+    });
+  }
+  return calls;
 }
 
 // Stage, then commit: everything happens in a unique work directory next to the final
@@ -173,6 +263,7 @@ async function download(opts: RealDebsOptions, key: string, dir: string): Promis
   const out = join(work, 'out');
   const bin = join(work, 'bin');
   const tmp = join(work, 'tmp');
+  const callsLog = join(work, 'dpkg-calls.jsonl');
   try {
     await mkdir(out, { recursive: true });
     await mkdir(bin, { recursive: true });
@@ -181,12 +272,13 @@ async function download(opts: RealDebsOptions, key: string, dir: string): Promis
       await writeFile(join(bin, tool), `#!/bin/sh\nexec bash '${RECORD_ONLY_DPKG}' ${tool} "$@"\n`, { mode: 0o755 });
     }
     const fakeDpkg = join(bin, 'dpkg');
-    const mirrors = await hostMirrorLines(opts.suite);
+    const mirrors = (await hostMirrorLines(opts.suite)).filter((l) => !(opts.withoutSecurity === true && l.includes('-security ')));
     const args = [
       '--mode=chrootless',
       `--variant=${opts.variant}`,
       `--arch=${opts.arch}`,
-      `--hook-dir=${MERGED_USR_HOOKS}`,
+      ...(opts.mergedUsr === false ? [] : [`--hook-dir=${MERGED_USR_HOOKS}`]),
+      ...((opts.include ?? []).length > 0 ? [`--include=${(opts.include ?? []).join(',')}`] : []),
       `--aptopt=Dir::Bin::dpkg "${fakeDpkg}"`,
       '--skip=essential/unlink',
       `--customize-hook=sync-out /var/cache/apt/archives ${out}`,
@@ -201,6 +293,7 @@ async function download(opts: RealDebsOptions, key: string, dir: string): Promis
       TMPDIR: tmp,
       CROSSROOT_REAL_DPKG: '/usr/bin/dpkg',
       CROSSROOT_REAL_DPKG_DEB: '/usr/bin/dpkg-deb',
+      CROSSROOT_DPKG_CALLS_LOG: callsLog,
     };
     delete env.APT_CONFIG;
     const result = await run('mmdebstrap', args, { env });
@@ -213,11 +306,26 @@ async function download(opts: RealDebsOptions, key: string, dir: string): Promis
     }
     const debs = (await readdir(out)).filter((n) => n.endsWith('.deb')).sort();
     if (debs.length === 0) throw new Error(`mmdebstrap for ${key} downloaded no packages`);
+    const calls = parseCallsLog(await readFile(callsLog, 'utf8').catch(() => ''));
+    if (!calls.some((c) => c.action === 'install')) throw new Error(`mmdebstrap for ${key}: the stand-in dpkg logged no install call (${callsLog})`);
+    const callsJson = `${JSON.stringify(calls, null, 1)}\n`;
+    await writeFile(join(out, CALLS), callsJson);
     await writeFile(
       join(out, COMPLETE),
       // No mirror URIs here: they are the host's business, not the cache's.
-      `${JSON.stringify({ suite: opts.suite, arch: opts.arch, variant: opts.variant, count: debs.length }, null, 2)}\n`,
+      `${JSON.stringify({ suite: opts.suite, arch: opts.arch, variant: opts.variant, include: opts.include, mergedUsr: opts.mergedUsr, count: debs.length }, null, 2)}\n`,
     );
+    if (await exists(join(dir, COMPLETE))) {
+      // A cache from before the calls log: keep it if it holds the same debs (other
+      // workers may be reading them), adding the log; otherwise replace it.
+      const old = (await readdir(dir)).filter((n) => n.endsWith('.deb')).sort();
+      if (old.length === debs.length && old.every((n, i) => n === debs[i])) {
+        await writeFile(join(work, CALLS), callsJson);
+        await rename(join(work, CALLS), join(dir, CALLS));
+        return;
+      }
+      await rename(dir, join(work, 'replaced'));
+    }
     try {
       await rename(out, dir);
     } catch (err) {
@@ -234,7 +342,7 @@ async function download(opts: RealDebsOptions, key: string, dir: string): Promis
  * mmdebstrap's default sources for SUITE (see the top of this file), with the archive
  * and security URIs taken from the host's apt configuration.
  */
-async function hostMirrorLines(suite: string): Promise<string[]> {
+export async function hostMirrorLines(suite: string): Promise<string[]> {
   const out = await runOrThrow('apt-get', ['indextargets', '--format', '$(REPO_URI) $(RELEASE)', 'Identifier: Packages']);
   const entries = out
     .split('\n')

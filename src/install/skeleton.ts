@@ -1,0 +1,78 @@
+// The skeleton of a new root — what mmdebstrap's run_setup (root mode) creates before any package.
+
+import { chmod, copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface SkeletonOptions {
+  /** Native architecture, then foreign ones: the lines of var/lib/dpkg/arch. */
+  architectures: string[];
+  /** The exact text of etc/apt/sources.list. */
+  sourcesList: string;
+  /** Host files copied in, as mmdebstrap does (its output depends on them; see mmdebstrap(1)). */
+  hostFiles?: string[];
+}
+
+/**
+ * Creates the skeleton mmdebstrap 1.3.5 makes in root mode (run_setup): the apt and dpkg
+ * directories, `00mmdebstrap`, an empty `status`, `arch`, `fstab`, `sources.list`, and the
+ * host's `resolv.conf` and `hostname` with their modes. Root mode's directory set is used
+ * because the reference is a root-mode build; the files a chrootless dpkg would create
+ * later exist from the start, with the same content.
+ *
+ * @example
+ * await createSkeleton('/tmp/root', { architectures: ['arm64'], sourcesList: 'deb URI bookworm main\n' });
+ */
+export async function createSkeleton(root: string, opts: SkeletonOptions): Promise<void> {
+  const dirs = [
+    'etc/apt/apt.conf.d',
+    'etc/apt/sources.list.d',
+    'etc/apt/preferences.d',
+    'var/cache/apt',
+    'var/lib/apt/lists/partial',
+    'tmp',
+    'var/lib/dpkg',
+    'etc/dpkg/dpkg.cfg.d',
+    'var/log/apt',
+    'var/lib/dpkg/triggers',
+    'var/lib/dpkg/info',
+    'var/lib/dpkg/alternatives',
+    'var/lib/dpkg/updates',
+  ];
+  for (const d of dirs) await mkdir(join(root, d), { recursive: true, mode: 0o755 });
+  await chmod(join(root, 'tmp'), 0o1777);
+  const file = async (path: string, text: string, mode = 0o644) => {
+    await writeFile(join(root, path), text, { mode });
+    await chmod(join(root, path), mode);
+  };
+  await file('etc/apt/apt.conf.d/00mmdebstrap', 'Apt::Install-Recommends false;\nAcquire::Languages "none";\n');
+  await file('var/lib/dpkg/status', '');
+  await file('var/lib/dpkg/arch', opts.architectures.map((a) => `${a}\n`).join(''));
+  await file('etc/fstab', '# UNCONFIGURED FSTAB FOR BASE SYSTEM\n');
+  await file('etc/apt/sources.list', opts.sourcesList);
+  for (const host of opts.hostFiles ?? ['/etc/resolv.conf', '/etc/hostname']) {
+    const st = await stat(host).catch(() => undefined);
+    if (st === undefined) continue;
+    const dest = join(root, host);
+    await copyFile(host, dest);
+    if (st.isFile()) await chmod(dest, st.mode & 0o7777);
+  }
+}
+
+/** The merged-/usr links of mmdebstrap's merged-usr setup hook, per architecture. */
+export function mergedUsrDirectories(arch: string): string[] {
+  const extra: Record<string, string[]> = {
+    amd64: ['lib32', 'lib64', 'libx32'],
+    i386: ['lib64', 'libx32'],
+    mips: ['lib32', 'lib64'],
+    mipsel: ['lib32', 'lib64'],
+    powerpc: ['lib64'],
+    ppc64: ['lib32', 'lib64'],
+    ppc64el: ['lib64'],
+    s390x: ['lib32'],
+    sparc: ['lib64'],
+    sparc64: ['lib32', 'lib64'],
+    x32: ['lib32', 'lib64', 'libx32'],
+  };
+  const more = arch.startsWith('mips64') || arch.startsWith('mipsn32') ? ['lib32', 'lib64', 'libo32'] : (extra[arch] ?? []);
+  return ['bin', 'sbin', 'lib', ...more];
+}
