@@ -2,6 +2,8 @@
 // crossroot command line — dispatch, help and exit codes; every command is wiring only.
 
 import { CrossrootError, exitCodeFor } from '../errors.js';
+import { compareCommand } from './commands/compare.js';
+import { buildCommand } from './commands/build.js';
 import { downloadCommand } from './commands/download.js';
 import { inspectCommand } from './commands/inspect.js';
 import { resolveCommand } from './commands/resolve.js';
@@ -9,8 +11,10 @@ import type { Command } from './command.js';
 
 const COMMANDS: Record<string, Command> = {
   inspect: inspectCommand,
+  compare: compareCommand,
   resolve: resolveCommand,
   download: downloadCommand,
+  build: buildCommand,
 };
 
 const USAGE = `Usage: crossroot COMMAND [OPTIONS] [ARGS]

@@ -6,7 +6,7 @@ import { Cache } from '../repository/cache.js';
 import { loadArchive } from '../repository/load.js';
 import { DEFAULT_KEYRING, keyringFiles } from '../repository/signature.js';
 import { hostSources, parseMirrorArgument, sourcesForSuite, type SourceEntry } from '../repository/sources.js';
-import { resolveClosure, type Resolution } from '../resolve/closure.js';
+import { resolveClosure, type Resolution, type Seed } from '../resolve/closure.js';
 import type { Lock } from '../resolve/lockfile.js';
 import type { PackageIndex } from '../resolve/package-index.js';
 import { installPlan, type InstallPlan } from '../resolve/order.js';
@@ -35,6 +35,8 @@ export interface Resolved {
   /** The packages in install order: stage 1, the merged-usr hook's, stage 2. */
   ordered: PackageRecord[];
   plan: InstallPlan;
+  /** What the variant asked for, before dependencies (apt's manually installed packages). */
+  seeds: Seed[];
   lock: Lock;
   sources: SourceEntry[];
 }
@@ -67,7 +69,8 @@ export async function resolveSuite(opts: ResolveOptions): Promise<Resolved> {
     insecure: opts.insecure,
     onUnverified: (uri, why) => opts.warn?.(`WARNING: signature of ${uri} NOT checked (${why})`),
   });
-  const resolution = resolveClosure(index, variantSeeds(index, opts.variant, opts.include), aptPolicy);
+  const seeds = variantSeeds(index, opts.variant, opts.include);
+  const resolution = resolveClosure(index, seeds, aptPolicy);
   // Stage 1 is the essential (or apt) set alone; the rest comes in mmdebstrap's second apt call.
   const stage1Variant = opts.variant === 'apt' ? 'apt' : 'essential';
   const stage1 =
@@ -86,6 +89,7 @@ export async function resolveSuite(opts: ResolveOptions): Promise<Resolved> {
     resolution,
     ordered,
     plan,
+    seeds,
     sources,
     lock: {
       suite: opts.suite,

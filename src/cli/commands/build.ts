@@ -1,0 +1,53 @@
+// `crossroot build SUITE TARGET [MIRROR...]` — a chrootless build, written as a tarball or a directory.
+
+import { CrossrootError } from '../../errors.js';
+import { buildRoot, type Installer } from '../../pipeline/build.js';
+import { parseCommandArgs, type Command } from '../command.js';
+import { ARCHIVE_HELP, ARCHIVE_OPTIONS, jobsOption, resolveOptions } from '../options.js';
+import { downloadProgress } from '../progress.js';
+
+const HELP = `Usage: crossroot build [OPTIONS] SUITE TARGET [MIRROR...]
+
+Build a root file system for SUITE without running any binary of the target architecture:
+packages are unpacked by crossroot and their maintainer scripts run on the host with
+DPKG_ROOT set, inside a bwrap sandbox where everything but the new root is read-only.
+
+TARGET ending in .tar, .tar.gz, .tar.xz or .tar.zst is a tarball (written like mmdebstrap's:
+sorted, pax, numeric owners, mtimes clamped to SOURCE_DATE_EPOCH, /dev entries synthesised);
+anything else is a directory (it must not exist, or be empty). TARGET appears only when the
+build is complete.
+
+Options:
+${ARCHIVE_HELP}  --installer native|dpkg
+                       native (default): crossroot's own installer; dpkg: the host's
+                       dpkg --force-script-chrootless for the same steps (a cross-check)
+
+Environment: SOURCE_DATE_EPOCH (default: the current time, as mmdebstrap) fixes
+every mtime newer than it and the dates scripts write.
+`;
+
+export const buildCommand: Command = {
+  summary: 'build a root chrootless into a tarball or directory',
+  help: HELP,
+  async run(args) {
+    const { values, positionals } = parseCommandArgs(args, { ...ARCHIVE_OPTIONS, installer: { type: 'string' } });
+    const [suite, target, ...mirrors] = positionals;
+    if (suite === undefined || target === undefined) throw new CrossrootError('USAGE_ARGS', 'build needs SUITE and TARGET (see --help)');
+    const installer = (values.installer as string | undefined) ?? 'native';
+    if (installer !== 'native' && installer !== 'dpkg') throw new CrossrootError('USAGE_INSTALLER', `--installer is native or dpkg, not ${installer}`);
+    const sde = process.env.SOURCE_DATE_EPOCH;
+    if (sde !== undefined && !/^[0-9]+$/.test(sde)) throw new CrossrootError('USAGE_SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH must be a number of seconds, not ${sde}`);
+    const opts = resolveOptions(values, [suite, ...mirrors], (m) => process.stderr.write(`crossroot: ${m}\n`));
+    await buildRoot({
+      ...opts,
+      target,
+      installer: installer as Installer,
+      // Without SOURCE_DATE_EPOCH, mmdebstrap uses the current time; so does crossroot (cli/ may read the clock).
+      sourceDateEpoch: sde !== undefined ? Number(sde) : Math.floor(Date.now() / 1000),
+      jobs: jobsOption(values),
+      progress: downloadProgress(),
+      log: (line) => process.stderr.write(`crossroot: ${line}\n`),
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,398 @@
+// Script sandbox — runs a command under bwrap(1) with a read-only `/` and only the target root writable.
+//
+// Chrootless maintainer scripts run host programs against the target (DPKG_ROOT). A script
+// that ignores DPKG_ROOT writes to `/`: under plain `dpkg --force-script-chrootless` that is
+// the build host. Here `/` is a read-only view of a tree passed in (`toolsRoot`: the host
+// today, a tools root of the target suite later, DESIGN.md "Where this is going"), so such a
+// write fails loudly instead.
+//
+// The view, in bwrap's order (later mounts cover earlier ones):
+//   every top-level entry of toolsRoot except proc, dev, tmp, run: symlinks recreated,
+//     everything else bound read-only (recursively: submounts are read-only too);
+//   /proc (new, for the new pid namespace), /dev (bwrap's minimal one: null, zero, full,
+//     random, urandom, tty, pts, shm), /tmp (private tmpfs, 1777), /run (private tmpfs:
+//     scripts test `[ -d /run/systemd/system ]` to decide whether to talk to the host's
+//     systemd — they must not);
+//   each writable directory (the target root) bound read-write at its own path;
+//   overlays (a patched script over its stored copy) bound read-only.
+// Binding the top-level entries one by one (rather than `--ro-bind TOOLS /`) leaves `/`
+// itself bwrap's tmpfs, so the mount point of a target that does not exist in a tools root
+// can still be created.
+//
+// Namespaces: mount, pid (a script cannot see or signal host processes; everything it
+// starts dies with it), ipc, uts (it cannot rename the host; the host name stays visible,
+// as under mmdebstrap), net (no network: loopback only), cgroup where possible. No user
+// namespace when running as root: files must get real owners (chown to `_apt`, `shadow`...).
+//
+// The process: stdin /dev/null; stdout and stderr real pipes; no other file descriptor
+// (bwrap's status fd is close-on-exec); the umask given (dpkg's 022); exactly the
+// environment given (bwrap's --clearenv, and env(1) -u PWD against the PWD bwrap exports).
+//
+// WARNING: bwrap run by root keeps every capability unless told otherwise, and with
+// CAP_SYS_ADMIN `mount -o remount,rw /` undoes the read-only view (checked: it does). All
+// capabilities are dropped and only SANDBOX_CAPABILITIES added back.
+
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, constants as fsConstants, openSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import { constants, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { CrossrootError } from '../errors.js';
+import { findProgram } from '../host/programs.js';
+
+/**
+ * What root inside the sandbox may still do: what scripts need to build a root file system
+ * (own files for other users, set modes and set-id bits, switch users, `chroot` as
+ * `useradd --root` does, `setcap`). Deliberately absent: CAP_SYS_ADMIN (remount, mount),
+ * CAP_DAC_READ_SEARCH (open_by_handle_at(2) reaches files outside the mount namespace
+ * through the writable target's file system: the "shocker" escape), CAP_MKNOD (device
+ * nodes are mmdebstrap's business, not scripts'), CAP_SYS_PTRACE, CAP_SYS_MODULE,
+ * CAP_SYS_RAWIO, CAP_NET_ADMIN and the rest.
+ */
+export const SANDBOX_CAPABILITIES: readonly string[] = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FOWNER',
+  'CAP_FSETID',
+  'CAP_KILL',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SYS_CHROOT',
+  'CAP_AUDIT_WRITE',
+];
+
+const execFileAsync = promisify(execFile);
+
+/** Runs "$0" "$@" (bwrap and its arguments) with umask $CROSSROOT_UMASK and only fds 0-3 open. */
+const HOST_WRAPPER = [
+  'umask "$CROSSROOT_UMASK" || exit 125',
+  'for f in /proc/self/fd/*; do n=${f##*/}; case $n in 0|1|2|3) ;; *) eval "exec $n>&-" ;; esac; done',
+  'exec "$0" "$@"',
+].join('\n');
+
+/** Top-level entries of the tools root that the sandbox provides itself. */
+const REPLACED_TOP_LEVEL = new Set(['proc', 'dev', 'tmp', 'run']);
+
+/** How much of each output stream is kept (the tail); scripts can be chatty. */
+const KEEP_OUTPUT_BYTES = 1 << 20;
+
+/** A host path bound read-only over a path inside the sandbox. */
+export interface SandboxOverlay {
+  /** Host path of the file or directory shown. */
+  source: string;
+  /** Where it appears inside the sandbox; must already exist there. */
+  target: string;
+}
+
+export interface SandboxOptions {
+  /** The tree presented (read-only) as `/`. Default `/`: the host. */
+  toolsRoot?: string;
+  /** Host directories bound read-write at the same path inside (the target root). */
+  writable: readonly string[];
+  /** Read-only binds over paths inside, applied last. */
+  overlays?: readonly SandboxOverlay[];
+  /** Working directory inside the sandbox. */
+  cwd: string;
+  /** The command's whole environment: nothing else is added (bwrap's own `PWD` is removed). */
+  env: Readonly<Record<string, string>>;
+  /** The command's umask; default 0o022, as dpkg sets it. */
+  umask?: number;
+  /** Kill the sandbox after this long (it then reports exit 137). */
+  timeoutMs?: number;
+  /** Each chunk of output as it comes (progress, logs); the result keeps the tails either way. */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /** The bwrap program; default: `bwrap` on PATH. For tests. */
+  bwrap?: string;
+}
+
+export interface SandboxResult {
+  /** The command's exit status; 128+N when killed by signal N (as a shell reports it). */
+  exitCode: number;
+  /** The last MiB of standard output. */
+  stdout: string;
+  /** The last MiB of standard error. */
+  stderr: string;
+}
+
+/**
+ * Runs `argv` inside the sandbox described at the top of this file, stdin `/dev/null`.
+ * Resolves with the exit code whatever it is; rejects with a `HOST_` error (exit 4, with
+ * the fix) when bwrap is missing or cannot create the sandbox.
+ *
+ * @example
+ * const r = await runInSandbox(['/bin/sh', '-c', 'touch "$DPKG_ROOT/x"'], {
+ *   writable: ['/srv/root'], cwd: '/srv/root', env: { PATH: '/usr/bin:/bin', DPKG_ROOT: '/srv/root' },
+ * });
+ * // r.exitCode === 0; /srv/root/x exists; writing /etc/x instead gives exit 1 and
+ * // "Read-only file system" in r.stderr.
+ */
+export async function runInSandbox(argv: readonly string[], opts: SandboxOptions): Promise<SandboxResult> {
+  const bwrap = opts.bwrap ?? findProgram('bwrap');
+  if (bwrap === undefined) {
+    throw new CrossrootError('HOST_MISSING_BWRAP', 'bwrap is needed to run maintainer scripts in a sandbox: apt-get install bubblewrap');
+  }
+  const args = bwrapArguments(argv, { ...opts, toolsEntries: topLevelEntries(opts.toolsRoot ?? '/') });
+  const bash = findProgram('bash');
+  if (bash === undefined) throw new CrossrootError('HOST_MISSING_BASH', 'bash is needed to start the sandbox: apt-get install bash');
+  const stdout = new TailBuffer(KEEP_OUTPUT_BYTES);
+  const stderr = new TailBuffer(KEEP_OUTPUT_BYTES);
+  const status: Buffer[] = [];
+  const pipes = await outputPipes();
+  let exit: { code: number | null; signal: NodeJS.Signals | null };
+  try {
+    // A host shell sets what node cannot set for one child: the umask (inherited through
+    // bwrap), and no file descriptors but 0-3 (3: bwrap's status). node passes on whatever
+    // it inherited without close-on-exec; a directory among them would be a way out of the
+    // sandbox (openat(fd, "..")). bash, because dash cannot name fds above 9. Whatever it
+    // adds to the environment, bwrap's --clearenv drops.
+    const child = spawn(bash, ['-c', HOST_WRAPPER, bwrap, ...args], {
+      cwd: '/',
+      env: { CROSSROOT_UMASK: (opts.umask ?? 0o022).toString(8).padStart(4, '0') },
+      stdio: ['ignore', pipes.stdout.write, pipes.stderr.write, 'pipe'],
+    });
+    pipes.closeWriteEnds();
+    const read = (p: Socket, into: TailBuffer, name: 'stdout' | 'stderr') =>
+      new Promise<void>((done) => {
+        p.on('data', (c: Buffer) => {
+          into.push(c);
+          opts.onOutput?.(name, c);
+        });
+        p.on('error', () => done());
+        p.on('close', () => done());
+      });
+    const drained = Promise.all([read(pipes.stdout.read, stdout, 'stdout'), read(pipes.stderr.read, stderr, 'stderr')]);
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (c: Buffer) => status.push(c));
+    let timer: NodeJS.Timeout | undefined;
+    if (opts.timeoutMs !== undefined) timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+    exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolvePromise, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolvePromise({ code, signal }));
+    }).finally(() => clearTimeout(timer));
+    // Everything in the sandbox died with bwrap (pid namespace): the pipes reach end of file.
+    await drained;
+  } finally {
+    pipes.destroy();
+  }
+
+  const reports = parseJsonStatus(Buffer.concat(status).toString('utf8'));
+  const started = reports.some((r) => typeof r['child-pid'] === 'number');
+  const err = stderr.text();
+  if (!started) {
+    if (exit.signal === 'SIGKILL' && opts.timeoutMs !== undefined) return { exitCode: 137, stdout: stdout.text(), stderr: err };
+    throw sandboxSetupError(err, exit.code);
+  }
+  const reported = reports.find((r) => typeof r['exit-code'] === 'number')?.['exit-code'] as number | undefined;
+  const exitCode = reported ?? exit.code ?? 128 + signalNumber(exit.signal);
+  return { exitCode, stdout: stdout.text(), stderr: err };
+}
+
+interface OutputPipes {
+  stdout: { read: Socket; write: number };
+  stderr: { read: Socket; write: number };
+  closeWriteEnds(): void;
+  destroy(): void;
+}
+
+/**
+ * Real pipes for the command's stdout and stderr. node's own 'pipe' stdio is a socket pair,
+ * and open(2) of /dev/stdout or /dev/stderr on a socket fails (ENXIO): `echo x >/dev/stderr`,
+ * which works under dpkg, would fail. FIFOs are pipes; their names are removed at once.
+ */
+async function outputPipes(): Promise<OutputPipes> {
+  const mkfifo = findProgram('mkfifo');
+  if (mkfifo === undefined) throw new CrossrootError('HOST_MISSING_MKFIFO', 'mkfifo is needed to run maintainer scripts: apt-get install coreutils');
+  const dir = await mkdtemp(join(tmpdir(), 'crossroot-sandbox-'));
+  const fds: number[] = [];
+  try {
+    const names = [join(dir, 'stdout'), join(dir, 'stderr')];
+    await execFileAsync(mkfifo, ['-m', '0600', ...names]);
+    const open = (name: string): { read: Socket; write: number } => {
+      // The read end first, non-blocking, so that opening the write end does not wait
+      // (libuv opens everything close-on-exec: no other child inherits these).
+      const r = openSync(name, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+      fds.push(r);
+      const w = openSync(name, fsConstants.O_WRONLY);
+      fds.push(w);
+      return { read: new Socket({ fd: r, readable: true, writable: false }), write: w };
+    };
+    const out = open(names[0]!);
+    const err = open(names[1]!);
+    let writeOpen = true;
+    const closeWriteEnds = () => {
+      if (!writeOpen) return;
+      writeOpen = false;
+      closeSync(out.write);
+      closeSync(err.write);
+    };
+    return {
+      stdout: out,
+      stderr: err,
+      closeWriteEnds,
+      destroy: () => {
+        closeWriteEnds();
+        out.read.destroy();
+        err.read.destroy();
+      },
+    };
+  } catch (e) {
+    for (const fd of fds) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed by its socket
+      }
+    }
+    throw e;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The bwrap command line for `argv` (exported for tests; `toolsEntries` is the tools root's
+ * top-level listing).
+ *
+ * @example
+ * bwrapArguments(['/r/x'], { toolsEntries: [{ name: 'usr' }, { name: 'bin', symlink: 'usr/bin' }], writable: ['/r'], cwd: '/r', env: {} });
+ * // [..., '--symlink', 'usr/bin', '/bin', '--ro-bind', '/usr', '/usr', '--proc', '/proc', ..., '--', '/usr/bin/env', '-u', 'PWD', '/r/x']
+ */
+export function bwrapArguments(
+  argv: readonly string[],
+  opts: SandboxOptions & { toolsEntries: readonly ToolsEntry[] },
+): string[] {
+  if (argv.length === 0) throw new Error('runInSandbox: empty command');
+  // The command is started through env(1) (see below), which would read NAME=VALUE.
+  if (argv[0]!.includes('=')) throw new CrossrootError('INSTALL_SANDBOX_COMMAND', `cannot run a command whose path contains "=": ${argv[0]}`);
+  const toolsRoot = resolve(opts.toolsRoot ?? '/');
+  const a: string[] = [
+    '--die-with-parent',
+    '--new-session', // no controlling terminal to push input into (TIOCSTI); scripts are noninteractive
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-net',
+    '--unshare-cgroup-try',
+  ];
+  // Without root, bwrap needs a user namespace; uid 0 inside it is as close to a real
+  // install as it gets (ownership of other users then fails, visibly).
+  if (process.getuid?.() !== 0) a.push('--unshare-user', '--uid', '0', '--gid', '0');
+  a.push('--cap-drop', 'ALL');
+  for (const cap of SANDBOX_CAPABILITIES) a.push('--cap-add', cap);
+  for (const e of [...opts.toolsEntries].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
+    if (REPLACED_TOP_LEVEL.has(e.name)) continue;
+    if (e.symlink !== undefined) a.push('--symlink', e.symlink, `/${e.name}`);
+    else a.push('--ro-bind', join(toolsRoot, e.name), `/${e.name}`);
+  }
+  a.push('--proc', '/proc', '--dev', '/dev');
+  a.push('--perms', '1777', '--tmpfs', '/tmp', '--perms', '0755', '--tmpfs', '/run');
+  for (const w of opts.writable) a.push('--bind', w, w);
+  for (const o of opts.overlays ?? []) a.push('--ro-bind', o.source, o.target);
+  a.push('--chdir', opts.cwd);
+  a.push('--clearenv');
+  for (const [k, v] of Object.entries(opts.env)) a.push('--setenv', k, v);
+  a.push('--json-status-fd', '3');
+  // bwrap always exports PWD (the --chdir directory); dpkg does not. env(1) from the tools
+  // root removes it and execs the command with argv[0] unchanged.
+  a.push('--', '/usr/bin/env', '-u', 'PWD', ...argv);
+  return a;
+}
+
+/** One top-level entry of the tools root. */
+export interface ToolsEntry {
+  name: string;
+  /** The link text, for a symlink (merged-/usr's `bin -> usr/bin`). */
+  symlink?: string;
+}
+
+function topLevelEntries(toolsRoot: string): ToolsEntry[] {
+  let dirents;
+  try {
+    dirents = readdirSync(toolsRoot, { withFileTypes: true });
+  } catch (err) {
+    throw new CrossrootError('INSTALL_TOOLS_ROOT', `cannot read the tools root: ${(err as Error).message}`, { path: toolsRoot });
+  }
+  const out: ToolsEntry[] = [];
+  for (const d of dirents) {
+    if (d.isSymbolicLink()) out.push({ name: d.name, symlink: readlinkSync(join(toolsRoot, d.name)) });
+    else if (d.isDirectory() || d.isFile()) out.push({ name: d.name });
+    // sockets, fifos, devices at the top level: nothing a script needs.
+  }
+  return out;
+}
+
+/**
+ * The canonical absolute path of an existing directory (what the sandbox binds), or a coded
+ * error. bwrap resolves bind sources on the host, so a path through a symlink would appear
+ * elsewhere inside than scripts are told.
+ *
+ * @example
+ * sandboxDirectory('/srv/root/', 'the target root'); // '/srv/root'
+ */
+export function sandboxDirectory(path: string, what: string): string {
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch (err) {
+    throw new CrossrootError('INSTALL_ROOT_MISSING', `${what} does not exist: ${(err as Error).message}`, { path });
+  }
+  if (!statSync(real).isDirectory()) throw new CrossrootError('INSTALL_ROOT_MISSING', `${what} is not a directory`, { path });
+  return real;
+}
+
+function parseJsonStatus(text: string): Record<string, unknown>[] {
+  // bwrap writes one JSON object per line.
+  const out: Record<string, unknown>[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      out.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // a torn write from a killed bwrap: ignore
+    }
+  }
+  return out;
+}
+
+/** bwrap could not set up the sandbox: name the cause and the fix (exit 4). */
+function sandboxSetupError(stderr: string, code: number | null): CrossrootError {
+  const said = stderr.trim().split('\n').slice(-5).join('\n');
+  const root = process.getuid?.() === 0;
+  const fix = root
+    ? 'run crossroot as root on the host, or in a container allowed to create namespaces ' +
+      '(docker run --privileged, or --cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined)'
+    : 'run crossroot as root, or allow unprivileged user namespaces: sysctl -w kernel.unprivileged_userns_clone=1 ' +
+      '(and sysctl -w user.max_user_namespaces=15000 if it is 0)';
+  return new CrossrootError(
+    'HOST_SANDBOX_UNAVAILABLE',
+    `bwrap cannot create the sandbox for maintainer scripts (exit ${code ?? 'by signal'}): ${said === '' ? 'no message' : said}\nfix: ${fix}`,
+  );
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  return signal === null ? 0 : (constants.signals[signal] ?? 0);
+}
+
+/** Keeps the last `limit` bytes of a stream. */
+class TailBuffer {
+  #chunks: Buffer[] = [];
+  #size = 0;
+  readonly #limit: number;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  push(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+    while (this.#size - this.#chunks[0]!.length >= this.#limit) this.#size -= this.#chunks.shift()!.length;
+  }
+
+  text(): string {
+    const all = Buffer.concat(this.#chunks);
+    return all.subarray(Math.max(0, all.length - this.#limit)).toString('utf8');
+  }
+}

@@ -1,0 +1,212 @@
+// The root tarball — mmdebstrap 1.3.5's bytes: its hand-made ./dev headers, then GNU tar's
+// pax stream of the root (5766-5830), optionally through a compressor (6090-6150).
+
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CrossrootError } from '../errors.js';
+import { temporaryNameFor } from '../host/atomic.js';
+import { findProgram } from '../host/programs.js';
+import { compressorEnvironment, compressorFor, compressorProgram } from './compressor.js';
+import { devTarHeaders, MAX_HEADER_MTIME } from './dev-entries.js';
+
+/** Options of `writeRootTarball`. */
+export interface RootTarballOptions {
+  /** Every mtime newer than this is clamped to it; also the mtime of the ./dev headers. */
+  sourceDateEpoch: number;
+  /** Write the 15 synthesised ./dev entries first (mmdebstrap's default; false = `--skip=output/dev`). */
+  devices?: boolean;
+}
+
+/**
+ * GNU tar's arguments, exactly mmdebstrap's `@taropts` for format `tar` in root and chrootless
+ * mode (5802-5830, 5980-5996), plus `--file=-` (mmdebstrap relies on Debian's default archive
+ * being stdout; saying so keeps a `TAPE` variable from redirecting it — the bytes are the same).
+ *
+ * `--exclude=./dev` is always there, with or without the ./dev headers: the root's own /dev
+ * (device nodes or nothing) never reaches the tarball.
+ */
+export function gnuTarArguments(root: string, sourceDateEpoch: number, rootOwnedByRoot: boolean): string[] {
+  return [
+    '--sort=name',
+    `--mtime=@${sourceDateEpoch}`,
+    '--clamp-mtime',
+    '--numeric-owner',
+    '--one-file-system',
+    '--format=pax',
+    '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime',
+    '-c',
+    '--exclude=./dev',
+    '--xattrs',
+    // mmdebstrap: a root not owned by uid 0 was built without (faked) root rights, so every
+    // member is recorded as root's.
+    ...(rootOwnedByRoot ? [] : ['--owner=0', '--group=0', '--numeric-owner']),
+    '--file=-',
+    '-C',
+    root,
+    '.',
+  ];
+}
+
+/**
+ * The environment GNU tar runs in: PATH and mmdebstrap's `LC_ALL=LANG=LANGUAGE=C.UTF-8`
+ * (4415-4422). A non-ASCII member name gets a pax `path` record, converted from the locale's
+ * charset to UTF-8; `C` and `C.UTF-8` give the same bytes (measured, tar 1.34), a legacy 8-bit
+ * locale would not. Left out on purpose: `TAR_OPTIONS` (tar prepends it to the command line —
+ * `--owner=N` there changes every header), `TAPE`, `POSIXLY_CORRECT`.
+ */
+function tarEnvironment(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8', LANGUAGE: 'C.UTF-8' };
+}
+
+let gnuTarChecked: string | undefined;
+
+/** The path of GNU tar ≥ 1.29 (`--sort` came in 1.28, `--clamp-mtime` in 1.29). */
+function gnuTar(): string {
+  const tar = findProgram('tar');
+  if (tar === undefined) throw new CrossrootError('HOST_MISSING_TAR', 'GNU tar is needed to write a tarball: apt-get install tar');
+  if (gnuTarChecked === tar) return tar;
+  let version = '';
+  try {
+    version = execFileSync(tar, ['--version'], { env: tarEnvironment(), encoding: 'utf8' }).split('\n')[0] ?? '';
+  } catch {
+    // reported below
+  }
+  const m = /^tar \(GNU tar\) (\d+)\.(\d+)/.exec(version);
+  if (m === null || Number(m[1]) * 1000 + Number(m[2]) < 1029) {
+    throw new CrossrootError('HOST_GNU_TAR', `GNU tar 1.29 or later is needed, ${tar} is "${version}": apt-get install tar`);
+  }
+  gnuTarChecked = tar;
+  return tar;
+}
+
+/** A child's exit, as a promise that rejects with the tail of its stderr. */
+function exitOf(child: ChildProcess, what: string, target: string): Promise<void> {
+  const stderr: Buffer[] = [];
+  child.stderr?.on('data', (c: Buffer) => stderr.push(c));
+  return new Promise((resolve, reject) => {
+    child.once('error', (err) =>
+      reject(new CrossrootError('INSTALL_TARBALL_WRITE', `cannot run ${what}: ${err.message}`, { file: target })),
+    );
+    child.once('close', (code, signal) => {
+      if (code === 0) return resolve();
+      const tail = Buffer.concat(stderr).toString().trim().split('\n').slice(-3).join(' / ');
+      const how = signal !== null ? `killed by ${signal}` : `exit ${code}`;
+      reject(new CrossrootError('INSTALL_TARBALL_WRITE', `${what} failed (${how})${tail ? `: ${tail}` : ''}`, { file: target }));
+    });
+  });
+}
+
+/**
+ * Writes `root` as a tarball to `target`, byte-identical to mmdebstrap's `--format=tar` output
+ * of the same root with the same SOURCE_DATE_EPOCH: the ./dev header block, then GNU tar's
+ * stream with no end-of-archive in between (mmdebstrap prints the headers first "because there
+ * is no way to prevent tar from writing NULL entries at the end"), compressed by TARGET's suffix.
+ *
+ * Streams end to end: tar → this process → the compressor (or the file). The bytes land in a
+ * temporary file beside `target`, which is renamed over it only after every process exited 0
+ * and the data was synced; on any failure the temporary is removed and an existing `target` is
+ * left as it was.
+ *
+ * @example
+ * await writeRootTarball('/tmp/root', 'bookworm.tar.zst', { sourceDateEpoch: 1700000000 });
+ */
+export async function writeRootTarball(root: string, target: string, opts: RootTarballOptions): Promise<void> {
+  const sde = opts.sourceDateEpoch;
+  if (!Number.isSafeInteger(sde) || sde < 0 || sde > MAX_HEADER_MTIME) {
+    throw new CrossrootError('USAGE_SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH ${sde} is not a whole number of seconds in 0..${MAX_HEADER_MTIME}`);
+  }
+  const compressor = compressorFor(target);
+  const compressorPath = compressor === undefined ? undefined : compressorProgram(compressor);
+  const tarPath = gnuTar();
+  let rootStat;
+  try {
+    rootStat = await stat(root);
+  } catch (err) {
+    throw new CrossrootError('INSTALL_TARBALL_ROOT', `cannot read the root: ${(err as NodeJS.ErrnoException).code}`, { path: root });
+  }
+  if (!rootStat.isDirectory()) throw new CrossrootError('INSTALL_TARBALL_ROOT', 'the root is not a directory', { path: root });
+  const header = opts.devices === false ? Buffer.alloc(0) : devTarHeaders(sde);
+
+  const tmp = temporaryNameFor(target);
+  let fh: FileHandle | undefined;
+  const children: ChildProcess[] = [];
+  const stopped = new Set<ChildProcess>();
+  const stopAll = () => {
+    for (const c of children) {
+      if (c.exitCode === null && c.signalCode === null) {
+        stopped.add(c);
+        c.kill('SIGTERM');
+      }
+    }
+  };
+  try {
+    fh = await open(tmp, 'wx', 0o644);
+    await fh.chmod(0o644); // mmdebstrap's umask 022, whatever ours is
+    const tar = spawn(tarPath, gnuTarArguments(root, sde, rootStat.uid === 0), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: tarEnvironment(),
+    });
+    children.push(tar);
+    const exits = [exitOf(tar, 'tar', target)];
+    // Headers first, then tar's stream, as one byte stream. tar's stdout is piped at once:
+    // Node resumes (and so discards) a child's unread stdout when the child exits, and a small
+    // root's tar can exit before this process gets round to reading.
+    const archive = new PassThrough({ highWaterMark: 1 << 20 });
+    if (header.length > 0) archive.write(header);
+    tar.stdout!.pipe(archive);
+    let copy: Promise<void>;
+    let comp: ChildProcess | undefined;
+    if (compressor === undefined) {
+      const out = fh;
+      copy = (async () => {
+        for await (const chunk of archive as AsyncIterable<Buffer>) await out.write(chunk);
+      })();
+    } else {
+      // The compressor writes the file itself; only its input passes through this process.
+      comp = spawn(compressorPath!, [...compressor.args], {
+        stdio: ['pipe', fh.fd, 'pipe'],
+        env: compressorEnvironment(),
+      });
+      children.push(comp);
+      exits.push(exitOf(comp, compressor.name, target));
+      copy = pipeline(archive, comp.stdin!);
+    }
+    for (const e of exits) e.catch(() => undefined); // judged below, after all have ended
+    const copyError = await copy.then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    if (copyError !== undefined) stopAll();
+    const [tarExit, compExit] = await Promise.allSettled(exits);
+    // A process that died of the SIGTERM we sent explains nothing.
+    const failure = (r: PromiseSettledResult<void> | undefined, c: ChildProcess | undefined) =>
+      r?.status === 'rejected' && !(c !== undefined && stopped.has(c) && c.signalCode === 'SIGTERM') ? r.reason : undefined;
+    const copyFailure =
+      copyError === undefined
+        ? undefined
+        : new CrossrootError('INSTALL_TARBALL_WRITE', `cannot write: ${(copyError as NodeJS.ErrnoException).code ?? copyError.message}`, {
+            file: target,
+          });
+    // The first cause wins. When the copy broke, the cause is downstream — the compressor's own
+    // failure or the write error; tar's SIGPIPE/SIGTERM is only the consequence. Otherwise tar's
+    // failure comes first: the compressor then only saw a truncated stream.
+    const cause =
+      copyFailure !== undefined ? (failure(compExit, comp) ?? copyFailure) : (failure(tarExit, tar) ?? failure(compExit, comp));
+    if (cause !== undefined) throw cause;
+    await fh.sync();
+    await fh.close();
+    fh = undefined;
+    await rename(tmp, target);
+  } catch (err) {
+    stopAll();
+    await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? once(c, 'exit') : undefined)));
+    await fh?.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    if (err instanceof CrossrootError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CrossrootError('INSTALL_TARBALL_WRITE', `cannot write: ${code ?? (err as Error).message}`, { file: target });
+  }
+}

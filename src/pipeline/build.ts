@@ -1,0 +1,172 @@
+// Building a root — resolve, download, skeleton, unpack, install, clean up, write: `crossroot build`.
+
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CrossrootError } from '../errors.js';
+import type { PackageRecord } from '../formats/index/packages.js';
+import { hostDecompressor } from '../host/decompress.js';
+import { extendedStates } from '../install/apt-state.js';
+import { cleanupRoot, passwdUid } from '../install/cleanup.js';
+import { runInSandbox } from '../install/sandbox.js';
+import { createSkeleton, mergedUsrDirectories } from '../install/skeleton.js';
+import { TargetRoot } from '../install/target-root.js';
+import { unpackAll } from '../install/unpack.js';
+import { writeRootDirectory } from '../output/directory.js';
+import { writeRootTarball } from '../output/tarball.js';
+import { downloadAll, type DownloadProgress } from '../repository/download.js';
+import type { DpkgStep } from '../resolve/order.js';
+import { resolveSuite, type ResolveOptions, type Resolved } from './resolve.js';
+
+export type Installer = 'native' | 'dpkg';
+
+export interface BuildOptions extends ResolveOptions {
+  /** A `.tar`, `.tar.gz`, `.tar.xz`, `.tar.zst` file, or a directory. */
+  target: string;
+  installer: Installer;
+  sourceDateEpoch: number;
+  jobs: number;
+  progress?: DownloadProgress;
+  /** Told what is happening, a line at a time. */
+  log?: (line: string) => void;
+}
+
+/** The environment mmdebstrap gives dpkg and every maintainer script (notes §6). */
+export function buildEnvironment(sourceDateEpoch: number): Record<string, string> {
+  return {
+    PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+    DEBIAN_FRONTEND: 'noninteractive',
+    DEBCONF_NONINTERACTIVE_SEEN: 'true',
+    LC_ALL: 'C.UTF-8',
+    LANGUAGE: 'C.UTF-8',
+    LANG: 'C.UTF-8',
+    SOURCE_DATE_EPOCH: String(sourceDateEpoch),
+  };
+}
+
+/** The sources.list mmdebstrap writes for the given mirror arguments (or the default entries). */
+export function sourcesListText(r: Resolved, mirrors: string[]): string {
+  if (mirrors.length === 0) return r.sources.map((s) => `deb ${s.uri} ${s.suite} ${s.components.join(' ')}\n`).join('');
+  // One entry per argument, "ARG\n", consecutive one-line entries joined by "\n" (mmdebstrap 5322-5429).
+  return mirrors
+    .map((m) => (/^deb(-src)?\s/.test(m.trim()) ? `${m}\n` : `deb ${m.startsWith('/') ? `file://${m}` : m} ${r.lock.suite} ${(r.sources[0]?.components ?? ['main']).join(' ')}\n`))
+    .join('\n');
+}
+
+/** The control text of mmdebstrap's merged-usr setup hook's dummy package (setup00.sh). */
+export const DUMMY_USR_IS_MERGED = `Package: usr-is-merged
+Priority: optional
+Section: oldlibs
+Maintainer: Johannes Schauer Marin Rodrigues <josch@debian.org>
+Architecture: all
+Multi-Arch: foreign
+Source: mmdebstrap-dummy-usr-is-merged
+Version: 1
+Description: dummy package created by mmdebstrap merged-usr setup hook
+ This package was generated and installed by the mmdebstrap merged-usr
+ setup hook at /usr/share/mmdebstrap/hooks/merged-usr.
+ .
+ If this package is installed in the final chroot, then this is a bug
+ in mmdebstrap. Please report: https://gitlab.mister-muffin.de/josch/mmdebstrap
+`;
+
+/** Adds apt's auto-installed marks of one apt run to the root's extended_states (creating it). */
+async function appendExtendedStates(root: string, auto: string[], arch: string): Promise<void> {
+  const file = join(root, 'var/lib/apt/extended_states');
+  const old = await readFile(file, 'utf8').catch(() => '');
+  await writeFile(file, old + extendedStates(auto, arch), { mode: 0o644 });
+}
+
+/** The host's dpkg, inside the sandbox: everything read-only but the root. */
+async function hostDpkg(root: string, args: string[], env: Record<string, string>, what: string): Promise<void> {
+  const argv = ['dpkg', '--force-not-root', '--force-script-chrootless', `--root=${root}`, `--log=${root}/var/log/dpkg.log`, ...args];
+  const r = await runInSandbox(argv, { writable: [root], cwd: root, env });
+  if (r.exitCode !== 0) {
+    const tail = r.stderr.trim().split('\n').slice(-15).join('\n');
+    throw new CrossrootError('INSTALL_DPKG_FAILED', `${what} failed (dpkg exit ${r.exitCode})\n${tail}`);
+  }
+}
+
+/** The dpkg arguments of one of apt's dpkg calls (apt's dpkgpm.cc: --no-triggers but for --configure --pending). */
+function aptStepArguments(step: DpkgStep, debOf: (name: string) => string): string[] {
+  if (step.action === 'unpack') return ['--no-triggers', '--unpack', '--auto-deconfigure', '--force-depends', ...step.packages.map(debOf)];
+  if (step.action === 'configure') return ['--no-triggers', '--configure', '--force-depends', ...step.arguments];
+  return ['--configure', '--pending', '--force-depends'];
+}
+
+/**
+ * Builds a root and writes it to `opts.target`. Nothing is written at the target until the
+ * root is complete; a failure leaves no target (and an existing one untouched).
+ *
+ * @example
+ * await buildRoot({ suite: 'bookworm', arch: 'arm64', variant: 'essential', target: 'out.tar', installer: 'native', ... });
+ */
+export async function buildRoot(opts: BuildOptions): Promise<Resolved> {
+  const log = opts.log ?? (() => {});
+  const resolved = await resolveSuite(opts);
+  const items = resolved.ordered.map((p) => ({ ...p, origins: [p.origin!] }));
+  log(`downloading ${items.length} packages`);
+  const paths = await downloadAll(items, opts.cache, { jobs: opts.jobs, progress: opts.progress });
+  const debOf = new Map<string, string>(resolved.ordered.map((p, i) => [p.package, paths[i]!]));
+  const deb = (name: string) => {
+    const d = debOf.get(name.replace(/:[^:]*$/, ''));
+    if (d === undefined) throw new CrossrootError('RESOLVE_ORDER', `the install plan names ${name}, which was not downloaded`, { package: name });
+    return d;
+  };
+
+  const root = await mkdtemp(join(tmpdir(), 'crossroot-root-'));
+  try {
+    await chmod(root, 0o755);
+    await createSkeleton(root, { architectures: [opts.arch], sourcesList: sourcesListText(resolved, opts.mirrors) });
+    const mergedUsr = resolved.plan.mergedUsr !== undefined;
+    if (mergedUsr) {
+      for (const d of mergedUsrDirectories(opts.arch)) {
+        await mkdir(join(root, 'usr', d), { recursive: true });
+        await symlink(`usr/${d}`, join(root, d));
+      }
+    }
+    const env = buildEnvironment(opts.sourceDateEpoch);
+    if (opts.installer !== 'dpkg') {
+      throw new CrossrootError('USAGE_INSTALLER', 'the native installer is not complete yet: use --installer=dpkg');
+    }
+    if (mergedUsr) {
+      // The hook's dummy usr-is-merged, built and installed with the host's dpkg as the hook does.
+      const dir = join(root, 'tmp', 'crossroot-usr-is-merged');
+      await mkdir(join(dir, 'usr-is-merged', 'DEBIAN'), { recursive: true });
+      await writeFile(join(dir, 'usr-is-merged', 'DEBIAN', 'control'), DUMMY_USR_IS_MERGED);
+      const r = await runInSandbox(['dpkg-deb', '--build', join(dir, 'usr-is-merged'), join(dir, 'usr-is-merged.deb')], { writable: [root], cwd: root, env });
+      if (r.exitCode !== 0) throw new CrossrootError('INSTALL_DPKG_FAILED', `building the dummy usr-is-merged failed: ${r.stderr.trim()}`);
+      const argv = ['dpkg', `--root=${root}`, `--log=${root}/var/log/dpkg.log`, '--install', join(dir, 'usr-is-merged.deb')];
+      const i = await runInSandbox(argv, { writable: [root], cwd: root, env });
+      if (i.exitCode !== 0) throw new CrossrootError('INSTALL_DPKG_FAILED', `installing the dummy usr-is-merged failed: ${i.stderr.trim()}`);
+      await rm(dir, { recursive: true, force: true });
+    }
+    const stage1 = resolved.plan.stage1.records.map((r: PackageRecord) => deb(r.package));
+    log(`unpacking ${stage1.length} packages`);
+    await unpackAll(stage1, new TargetRoot(root), { decompressor: hostDecompressor(), jobs: opts.jobs });
+    await writeFile(join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+    log('installing the essential set (dpkg --install)');
+    await hostDpkg(root, ['--install', '--force-depends', ...stage1], env, 'dpkg --install of the essential set');
+    // The apt runs: the merged-usr hook's, then the second one. Each leaves extended_states.
+    const manual = new Set(resolved.seeds.map((s) => s.relation.name));
+    for (const run of [resolved.plan.mergedUsr, resolved.plan.stage2]) {
+      if (run === undefined || run.steps.length === 0) continue;
+      for (const step of run.steps) {
+        await hostDpkg(root, aptStepArguments(step, deb), { ...env, DPKG_FRONTEND_LOCKED: 'true' }, `dpkg ${step.action} (${step.packages.slice(0, 3).join(' ')}...)`);
+      }
+      await appendExtendedStates(root, run.unpack.filter((n) => !manual.has(n)), opts.arch);
+    }
+    await rm(join(root, 'usr/sbin/policy-rc.d'), { force: true });
+    log('cleaning up');
+    await cleanupRoot(root, { aptSandboxUid: (await passwdUid('/etc/passwd', '_apt')) ?? 0 });
+    log(`writing ${opts.target}`);
+    if (/\.(tar|tgz|txz|tzst)$|\.tar\.(gz|xz|zst)$/.test(opts.target)) {
+      await writeRootTarball(root, opts.target, { sourceDateEpoch: opts.sourceDateEpoch });
+    } else {
+      await writeRootDirectory(root, opts.target, { devices: true });
+    }
+    return resolved;
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
