@@ -64,7 +64,9 @@ export async function* pumpThrough<T = Buffer>(
       if (!sink.destroyed) sink.end();
     } catch (err) {
       inputError = err;
-      sink.destroy();
+      // With the error, so that whoever waits on the filter's output (a tar entry stream
+      // included) is woken with it rather than left waiting for data that never comes.
+      sink.destroy(err instanceof Error ? err : new Error(String(err)));
     }
   })();
   try {

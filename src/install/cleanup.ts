@@ -124,7 +124,14 @@ async function aptDirectory(r: Rooted, dir: string, uid: number): Promise<void> 
   await r.mkdirs(dir);
   const partial = `${dir}/partial`;
   await r.mkdirs(partial);
-  await chown(r.path(partial), uid, 0);
+  try {
+    await chown(r.path(partial), uid, 0);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CrossrootError('INSTALL_CLEANUP', `cannot give it to uid ${uid}: ${code}${code === 'EPERM' ? ' (that needs root)' : ''}`, {
+      path: partial,
+    });
+  }
   await chmod(r.path(partial), 0o700);
   const lock = r.path(`${dir}/lock`);
   if ((await lstat(lock).catch(() => undefined)) === undefined) {

@@ -48,7 +48,7 @@ export interface RootDirectoryOptions {
 export async function writeRootDirectory(root: string, targetDir: string, opts: RootDirectoryOptions = {}): Promise<void> {
   const rootStat = await lstat(root).catch(() => undefined);
   if (rootStat === undefined || !rootStat.isDirectory()) {
-    throw new CrossrootError('INSTALL_DIRECTORY_ROOT', 'the root is not a directory', { path: root });
+    throw new CrossrootError('INSTALL_DIRECTORY_ROOT', 'the root is not a directory', { file: root });
   }
   const target = await targetState(targetDir);
   if (opts.devices === true) await createDevices(root);
@@ -123,7 +123,7 @@ async function createDevices(root: string): Promise<void> {
   const devStat = await lstat(dev).catch(() => undefined);
   if (devStat !== undefined && !devStat.isDirectory()) {
     // A symlink here would point the mknods out of the root.
-    throw new CrossrootError('INSTALL_UNSAFE_PATH', './dev exists and is not a directory', { path: dev });
+    throw new CrossrootError('INSTALL_UNSAFE_PATH', './dev exists and is not a directory', { file: dev });
   }
   if (process.geteuid?.() !== 0) {
     throw new CrossrootError(

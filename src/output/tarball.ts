@@ -125,9 +125,9 @@ export async function writeRootTarball(root: string, target: string, opts: RootT
   try {
     rootStat = await stat(root);
   } catch (err) {
-    throw new CrossrootError('INSTALL_TARBALL_ROOT', `cannot read the root: ${(err as NodeJS.ErrnoException).code}`, { path: root });
+    throw new CrossrootError('INSTALL_TARBALL_ROOT', `cannot read the root: ${(err as NodeJS.ErrnoException).code}`, { file: root });
   }
-  if (!rootStat.isDirectory()) throw new CrossrootError('INSTALL_TARBALL_ROOT', 'the root is not a directory', { path: root });
+  if (!rootStat.isDirectory()) throw new CrossrootError('INSTALL_TARBALL_ROOT', 'the root is not a directory', { file: root });
   const header = opts.devices === false ? Buffer.alloc(0) : devTarHeaders(sde);
 
   const tmp = temporaryNameFor(target);

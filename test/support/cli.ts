@@ -28,6 +28,7 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
     child.on('close', (code, signal) =>
       resolve({ code: code ?? 128 + (signal ? 9 : 0), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
     );
+    child.stdin.on('error', () => {}); // EPIPE from a program that exits without reading its input
     child.stdin.end(opts.input ?? '');
   });
 }
