@@ -3,7 +3,7 @@
 
 import { CrossrootError, exitCodeFor } from '../errors.js';
 import { compareCommand } from './commands/compare.js';
-import { buildCommand } from './commands/build.js';
+import { buildCommand, referenceCommand } from './commands/build.js';
 import { downloadCommand } from './commands/download.js';
 import { inspectCommand } from './commands/inspect.js';
 import { resolveCommand } from './commands/resolve.js';
@@ -15,6 +15,7 @@ const COMMANDS: Record<string, Command> = {
   resolve: resolveCommand,
   download: downloadCommand,
   build: buildCommand,
+  reference: referenceCommand,
 };
 
 const USAGE = `Usage: crossroot COMMAND [OPTIONS] [ARGS]

@@ -1,6 +1,6 @@
 // Building a root — resolve, download, skeleton, unpack, install, clean up, write: `crossroot build`.
 
-import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CrossrootError } from '../errors.js';
@@ -8,6 +8,7 @@ import type { PackageRecord } from '../formats/index/packages.js';
 import { hostDecompressor } from '../host/decompress.js';
 import { extendedStates } from '../install/apt-state.js';
 import { cleanupRoot, passwdUid } from '../install/cleanup.js';
+import { ensureCanRun, runInRoot } from '../install/chroot.js';
 import { runInSandbox } from '../install/sandbox.js';
 import { createSkeleton, mergedUsrDirectories } from '../install/skeleton.js';
 import { TargetRoot } from '../install/target-root.js';
@@ -15,10 +16,15 @@ import { unpackAll } from '../install/unpack.js';
 import { writeRootDirectory } from '../output/directory.js';
 import { writeRootTarball } from '../output/tarball.js';
 import { downloadAll, type DownloadProgress } from '../repository/download.js';
-import type { DpkgStep } from '../resolve/order.js';
+import { archiveFileName, type DpkgStep } from '../resolve/order.js';
 import { resolveSuite, type ResolveOptions, type Resolved } from './resolve.js';
 
-export type Installer = 'native' | 'dpkg';
+/**
+ * native: crossroot's own installer; dpkg: the host's dpkg --force-script-chrootless;
+ * chroot: the reference -- the root's own dpkg run inside it (qemu-user for a foreign
+ * architecture), as mmdebstrap's root mode does.
+ */
+export type Installer = 'native' | 'dpkg' | 'chroot';
 
 export interface BuildOptions extends ResolveOptions {
   /** A `.tar`, `.tar.gz`, `.tar.xz`, `.tar.zst` file, or a directory. */
@@ -77,10 +83,19 @@ async function appendExtendedStates(root: string, auto: string[], arch: string):
   await writeFile(file, old + extendedStates(auto, arch), { mode: 0o644 });
 }
 
-/** The host's dpkg, inside the sandbox: everything read-only but the root. */
-async function hostDpkg(root: string, args: string[], env: Record<string, string>, what: string): Promise<void> {
-  const argv = ['dpkg', '--force-not-root', '--force-script-chrootless', `--root=${root}`, `--log=${root}/var/log/dpkg.log`, ...args];
-  const r = await runInSandbox(argv, { writable: [root], cwd: root, env });
+/**
+ * Runs dpkg with `args` for the installer: the host's dpkg chrootless inside the sandbox
+ * (everything read-only but the root), or the root's own dpkg inside it. `args` name .deb
+ * files by their path inside the root.
+ */
+async function runDpkg(installer: Installer, root: string, args: string[], env: Record<string, string>, what: string): Promise<void> {
+  const r =
+    installer === 'chroot'
+      ? await runInRoot(root, ['dpkg', ...args], env)
+      : await runInSandbox(
+          ['dpkg', '--force-not-root', '--force-script-chrootless', `--root=${root}`, `--log=${root}/var/log/dpkg.log`, ...args.map((a) => (a.startsWith('/') ? `${root}/${a}` : a))],
+          { writable: [root], cwd: root, env },
+        );
   if (r.exitCode !== 0) {
     const tail = r.stderr.trim().split('\n').slice(-15).join('\n');
     throw new CrossrootError('INSTALL_DPKG_FAILED', `${what} failed (dpkg exit ${r.exitCode})\n${tail}`);
@@ -89,6 +104,7 @@ async function hostDpkg(root: string, args: string[], env: Record<string, string
 
 /** The dpkg arguments of one of apt's dpkg calls (apt's dpkgpm.cc: --no-triggers but for --configure --pending). */
 function aptStepArguments(step: DpkgStep, debOf: (name: string) => string): string[] {
+  // Inside the root, .deb files are where apt keeps them: /var/cache/apt/archives.
   if (step.action === 'unpack') return ['--no-triggers', '--unpack', '--auto-deconfigure', '--force-depends', ...step.packages.map(debOf)];
   if (step.action === 'configure') return ['--no-triggers', '--configure', '--force-depends', ...step.arguments];
   return ['--configure', '--pending', '--force-depends'];
@@ -126,9 +142,21 @@ export async function buildRoot(opts: BuildOptions): Promise<Resolved> {
       }
     }
     const env = buildEnvironment(opts.sourceDateEpoch);
-    if (opts.installer !== 'dpkg') {
+    if (opts.installer === 'native') {
       throw new CrossrootError('USAGE_INSTALLER', 'the native installer is not complete yet: use --installer=dpkg');
     }
+    if (opts.installer === 'chroot') await ensureCanRun(opts.arch);
+    // The packages where apt leaves them for dpkg (hard links into the cache where possible);
+    // apt-get clean at the end removes them, as in mmdebstrap.
+    const archives = join(root, 'var/cache/apt/archives');
+    await mkdir(archives, { recursive: true });
+    const inRoot = new Map<string, string>();
+    for (const r of resolved.ordered) {
+      const name = archiveFileName(r);
+      await link(deb(r.package), join(archives, name)).catch(() => copyFile(deb(r.package), join(archives, name)));
+      inRoot.set(r.package, `/var/cache/apt/archives/${name}`);
+    }
+    const debInRoot = (name: string) => inRoot.get(name.replace(/:[^:]*$/, ''))!;
     if (mergedUsr) {
       // The hook's dummy usr-is-merged, built and installed with the host's dpkg as the hook does.
       const dir = join(root, 'tmp', 'crossroot-usr-is-merged');
@@ -146,13 +174,13 @@ export async function buildRoot(opts: BuildOptions): Promise<Resolved> {
     await unpackAll(stage1, new TargetRoot(root), { decompressor: hostDecompressor(), jobs: opts.jobs });
     await writeFile(join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
     log('installing the essential set (dpkg --install)');
-    await hostDpkg(root, ['--install', '--force-depends', ...stage1], env, 'dpkg --install of the essential set');
+    await runDpkg(opts.installer, root, ['--install', '--force-depends', ...resolved.plan.stage1.records.map((r) => debInRoot(r.package))], env, 'dpkg --install of the essential set');
     // The apt runs: the merged-usr hook's, then the second one. Each leaves extended_states.
     const manual = new Set(resolved.seeds.map((s) => s.relation.name));
     for (const run of [resolved.plan.mergedUsr, resolved.plan.stage2]) {
       if (run === undefined || run.steps.length === 0) continue;
       for (const step of run.steps) {
-        await hostDpkg(root, aptStepArguments(step, deb), { ...env, DPKG_FRONTEND_LOCKED: 'true' }, `dpkg ${step.action} (${step.packages.slice(0, 3).join(' ')}...)`);
+        await runDpkg(opts.installer, root, aptStepArguments(step, debInRoot), { ...env, DPKG_FRONTEND_LOCKED: 'true' }, `dpkg ${step.action} (${step.packages.slice(0, 3).join(' ')}...)`);
       }
       await appendExtendedStates(root, run.unpack.filter((n) => !manual.has(n)), opts.arch);
     }

@@ -26,15 +26,25 @@ Environment: SOURCE_DATE_EPOCH (default: the current time, as mmdebstrap) fixes
 every mtime newer than it and the dates scripts write.
 `;
 
-export const buildCommand: Command = {
-  summary: 'build a root chrootless into a tarball or directory',
-  help: HELP,
-  async run(args) {
-    const { values, positionals } = parseCommandArgs(args, { ...ARCHIVE_OPTIONS, installer: { type: 'string' } });
+const REFERENCE_HELP = `Usage: crossroot reference [OPTIONS] SUITE TARGET [MIRROR...]
+
+Build the same root the normal way: the same skeleton, pre-extraction, cleanup and writer as
+'crossroot build', but the packages installed by the root's own dpkg running inside it
+(through qemu-user and binfmt_misc for a foreign architecture), as mmdebstrap --mode=root
+does. This is the reference a chrootless build is compared with.
+
+Options:
+${ARCHIVE_HELP}`;
+
+/** build and reference share everything but the installer. */
+function buildLike(name: 'build' | 'reference'): Command['run'] {
+  return async (args) => {
+    const extra = name === 'build' ? { installer: { type: 'string' } } : {};
+    const { values, positionals } = parseCommandArgs(args, { ...ARCHIVE_OPTIONS, ...extra } as typeof ARCHIVE_OPTIONS);
     const [suite, target, ...mirrors] = positionals;
-    if (suite === undefined || target === undefined) throw new CrossrootError('USAGE_ARGS', 'build needs SUITE and TARGET (see --help)');
-    const installer = (values.installer as string | undefined) ?? 'native';
-    if (installer !== 'native' && installer !== 'dpkg') throw new CrossrootError('USAGE_INSTALLER', `--installer is native or dpkg, not ${installer}`);
+    if (suite === undefined || target === undefined) throw new CrossrootError('USAGE_ARGS', `${name} needs SUITE and TARGET (see --help)`);
+    const installer = name === 'reference' ? 'chroot' : (((values as Record<string, unknown>).installer as string | undefined) ?? 'native');
+    if (installer !== 'native' && installer !== 'dpkg' && installer !== 'chroot') throw new CrossrootError('USAGE_INSTALLER', `--installer is native or dpkg, not ${installer}`);
     const sde = process.env.SOURCE_DATE_EPOCH;
     if (sde !== undefined && !/^[0-9]+$/.test(sde)) throw new CrossrootError('USAGE_SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH must be a number of seconds, not ${sde}`);
     const opts = resolveOptions(values, [suite, ...mirrors], (m) => process.stderr.write(`crossroot: ${m}\n`));
@@ -49,5 +59,17 @@ export const buildCommand: Command = {
       log: (line) => process.stderr.write(`crossroot: ${line}\n`),
     });
     return 0;
-  },
+  };
+}
+
+export const buildCommand: Command = {
+  summary: 'build a root chrootless into a tarball or directory',
+  help: HELP,
+  run: buildLike('build'),
+};
+
+export const referenceCommand: Command = {
+  summary: 'build the same root with real dpkg inside it (qemu-user for foreign arches)',
+  help: REFERENCE_HELP,
+  run: buildLike('reference'),
 };
