@@ -7,6 +7,7 @@ import { buildCommand, referenceCommand } from './commands/build.js';
 import { downloadCommand } from './commands/download.js';
 import { inspectCommand } from './commands/inspect.js';
 import { resolveCommand } from './commands/resolve.js';
+import { verifyCommand } from './commands/verify.js';
 import type { Command } from './command.js';
 
 const COMMANDS: Record<string, Command> = {
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   download: downloadCommand,
   build: buildCommand,
   reference: referenceCommand,
+  verify: verifyCommand,
 };
 
 const USAGE = `Usage: crossroot COMMAND [OPTIONS] [ARGS]

@@ -112,14 +112,15 @@ function aptStepArguments(step: DpkgStep, debOf: (name: string) => string): stri
 
 /**
  * Builds a root and writes it to `opts.target`. Nothing is written at the target until the
- * root is complete; a failure leaves no target (and an existing one untouched).
+ * root is complete; a failure leaves no target (and an existing one untouched). `given` is
+ * a resolution made before (verify builds twice from one).
  *
  * @example
  * await buildRoot({ suite: 'bookworm', arch: 'arm64', variant: 'essential', target: 'out.tar', installer: 'native', ... });
  */
-export async function buildRoot(opts: BuildOptions): Promise<Resolved> {
+export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<Resolved> {
   const log = opts.log ?? (() => {});
-  const resolved = await resolveSuite(opts);
+  const resolved = given ?? (await resolveSuite(opts));
   const items = resolved.ordered.map((p) => ({ ...p, origins: [p.origin!] }));
   log(`downloading ${items.length} packages`);
   const paths = await downloadAll(items, opts.cache, { jobs: opts.jobs, progress: opts.progress });
