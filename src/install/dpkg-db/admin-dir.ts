@@ -1,0 +1,160 @@
+// The dpkg admin directory on disk, staged — every change is held in memory and written by
+// flush(), each file atomically (STYLE rule 8), before any maintainer script runs.
+//
+// dpkg writes its database files atomically too (lib/dpkg/atomic-file.c: `NAME-new`,
+// fchmod 0644, rename), so a reader never sees half a file; the modes are dpkg's, set
+// explicitly (fchmod) rather than through the umask. Modification times are not
+// reproduced: the tar writer clamps them.
+
+import { randomBytes } from 'node:crypto';
+import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+type Op = { kind: 'write'; data: Buffer; mode: number } | { kind: 'delete' };
+
+/**
+ * A staged view of one directory tree: reads see staged changes first, flush() makes the
+ * disk match. Paths are relative, `/`-separated.
+ *
+ * @example
+ * const d = new AdminDir('/root/var/lib/dpkg');
+ * d.write('info/format', '1\n', 0o644);
+ * await d.flush();
+ */
+export class AdminDir {
+  readonly path: string;
+  readonly #ops = new Map<string, Op>();
+  readonly #mkdirs = new Map<string, number>();
+  readonly #rmdirs = new Set<string>();
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  /** The file's bytes as they will be after flush(), or undefined when absent. */
+  async read(rel: string): Promise<Buffer | undefined> {
+    const op = this.#ops.get(rel);
+    if (op !== undefined) return op.kind === 'write' ? op.data : undefined;
+    if (this.#underRemovedDir(rel)) return undefined;
+    try {
+      return await readFile(join(this.path, rel));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw err;
+    }
+  }
+
+  /** The file's mode as it will be after flush(), or undefined when absent. */
+  async mode(rel: string): Promise<number | undefined> {
+    const op = this.#ops.get(rel);
+    if (op !== undefined) return op.kind === 'write' ? op.mode : undefined;
+    if (this.#underRemovedDir(rel)) return undefined;
+    try {
+      return (await lstat(join(this.path, rel))).mode & 0o7777;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw err;
+    }
+  }
+
+  async exists(rel: string): Promise<boolean> {
+    return (await this.mode(rel)) !== undefined;
+  }
+
+  /** Stages a file; `data` strings are latin1 (one char per byte). */
+  write(rel: string, data: Buffer | string, mode: number): void {
+    this.#ops.set(rel, { kind: 'write', data: typeof data === 'string' ? Buffer.from(data, 'latin1') : data, mode });
+  }
+
+  remove(rel: string): void {
+    this.#ops.set(rel, { kind: 'delete' });
+  }
+
+  /** Stages a directory to create (with `mode`) when missing; existing ones are left alone. */
+  mkdir(rel: string, mode = 0o755): void {
+    this.#mkdirs.set(rel, mode);
+  }
+
+  /**
+   * Stages the removal of a directory tree (dpkg's path_remove_tree). flush() removes
+   * trees first, so whatever is staged below `rel` after this call is written afresh.
+   */
+  rmdir(rel: string): void {
+    for (const key of [...this.#ops.keys()]) if (key.startsWith(`${rel}/`)) this.#ops.delete(key);
+    for (const key of [...this.#mkdirs.keys()]) if (key === rel || key.startsWith(`${rel}/`)) this.#mkdirs.delete(key);
+    this.#rmdirs.add(rel);
+  }
+
+  #underRemovedDir(rel: string): boolean {
+    for (const d of this.#rmdirs) if (rel === d || rel.startsWith(`${d}/`)) return true;
+    return false;
+  }
+
+  /** Names in a directory after flush(): what is on disk, plus staged files, minus staged deletions. */
+  async list(relDir: string): Promise<string[]> {
+    const names = new Set<string>();
+    if (!this.#underRemovedDir(relDir)) {
+      try {
+        for (const n of await readdir(join(this.path, relDir))) names.add(n);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+      }
+    }
+    const prefix = `${relDir}/`;
+    for (const [key, op] of this.#ops) {
+      if (!key.startsWith(prefix) || key.slice(prefix.length).includes('/')) continue;
+      const name = key.slice(prefix.length);
+      if (op.kind === 'write') names.add(name);
+      else names.delete(name);
+    }
+    return [...names].sort();
+  }
+
+  /** Whether anything is staged. */
+  get dirty(): boolean {
+    return this.#ops.size > 0 || this.#mkdirs.size > 0 || this.#rmdirs.size > 0;
+  }
+
+  /** Makes the disk match: removed trees first, then new directories, then files (each atomically). */
+  async flush(): Promise<void> {
+    await mkdir(this.path, { recursive: true });
+    for (const rel of this.#rmdirs) await rm(join(this.path, rel), { recursive: true, force: true });
+    this.#rmdirs.clear();
+    for (const [rel, mode] of [...this.#mkdirs].sort(([a], [b]) => a.split('/').length - b.split('/').length)) {
+      const full = join(this.path, rel);
+      try {
+        await mkdir(full);
+        await chmod(full, mode);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+    this.#mkdirs.clear();
+    for (const [rel, op] of this.#ops) {
+      const full = join(this.path, rel);
+      if (op.kind === 'delete') {
+        await rm(full, { force: true });
+        continue;
+      }
+      await mkdir(dirname(full), { recursive: true });
+      const tmp = join(dirname(full), `.${rel.split('/').pop()}.crossroot-${process.pid}-${randomBytes(4).toString('hex')}`);
+      const fh = await open(tmp, 'wx', 0o600);
+      try {
+        await fh.writeFile(op.data);
+        await fh.chmod(op.mode);
+      } finally {
+        await fh.close();
+      }
+      try {
+        await rename(tmp, full);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+      }
+    }
+    this.#ops.clear();
+  }
+}
