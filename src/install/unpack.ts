@@ -8,6 +8,7 @@
 // the mtime of the last package containing them, exactly as with tar.
 
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, lchown, link, lstat, lutimes, mkdir, open, rename, rm, symlink, unlink, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -23,6 +24,12 @@ export interface UnpackedPackage {
   deb: string;
   control: DebControl;
   entries: TarEntry[];
+  /** Hex MD5 of each regular file's content, by member path (dpkg's md5sums and conffile hashes). */
+  md5: Map<string, string>;
+  /** Host paths of the directories that hold a non-directory member (dpkg renames those into them). */
+  fileParents: Set<string>;
+  /** Host paths of the directories in which this package created something that was not there. */
+  createdParents: Set<string>;
 }
 
 interface DirStat {
@@ -41,6 +48,7 @@ class Claims {
   readonly #files = new Map<string, number>();
   readonly #locks = new Map<string, Promise<void>>();
   readonly dirs = new Map<string, DirStat>();
+  constructor(readonly keepExistingDirs: boolean) {}
 
   /** Runs `write` for `path` unless a later package has written it; serialised per path. */
   async write(path: string, order: number, write: () => Promise<void>): Promise<boolean> {
@@ -97,30 +105,42 @@ function mknod(path: string, e: TarEntry): Promise<void> {
 
 let temporaries = 0;
 
-/** Writes one member through the guard; returns the host path it landed at. */
-async function writeMember(root: TargetRoot, entry: TarEntry, body: AsyncIterable<Buffer>, order: number, claims: Claims, ctx: ErrorContext): Promise<string> {
+/** Writes one member through the guard; returns where it landed, whether it is new, and a file's MD5. */
+async function writeMember(
+  root: TargetRoot,
+  entry: TarEntry,
+  body: AsyncIterable<Buffer>,
+  order: number,
+  claims: Claims,
+  ctx: ErrorContext,
+): Promise<{ path: string; created: boolean; md5: string | undefined }> {
   const at = { ...ctx, path: entry.path };
   const { path } = await root.place(entry.path, at);
-  await placeMember(root, path, entry, body, order, claims, at);
-  return path;
+  const created = (await lstat(path).catch(() => undefined)) === undefined;
+  return { path, created, md5: await placeMember(root, path, entry, body, order, claims, at) };
 }
 
-async function placeMember(root: TargetRoot, path: string, entry: TarEntry, body: AsyncIterable<Buffer>, order: number, claims: Claims, at: ErrorContext): Promise<void> {
+async function placeMember(root: TargetRoot, path: string, entry: TarEntry, body: AsyncIterable<Buffer>, order: number, claims: Claims, at: ErrorContext): Promise<string | undefined> {
   if (entry.type === 'dir') {
     const st = await lstat(path).catch(() => undefined);
     if (st === undefined) await mkdir(path, { recursive: true, mode: 0o755 });
     else if (!st.isDirectory() && !st.isSymbolicLink()) throw new CrossrootError('INSTALL_CONFLICT', 'a file is in the way of a directory member', at);
     // --keep-directory-symlink: an existing symlink stays, and keeps its own attributes.
-    if (st === undefined || st.isDirectory()) claims.dir(path, order, entry);
-    return;
+    // dpkg leaves an existing directory as it is (tarobject: "directory exists").
+    if (st === undefined || (st.isDirectory() && !claims.keepExistingDirs)) claims.dir(path, order, entry);
+    return undefined;
   }
   await mkdir(dirname(path), { recursive: true, mode: 0o755 });
   if (entry.type === 'file') {
     // Stream into a fresh temporary name (O_EXCL: never through a symlink), then rename.
     const tmp = `${path}.crossroot-new-${process.pid}-${++temporaries}`;
     const fh = await open(tmp, 'wx', 0o600);
+    const md5 = createHash('md5');
     try {
-      for await (const chunk of body) await fh.write(chunk);
+      for await (const chunk of body) {
+        md5.update(chunk);
+        await fh.write(chunk);
+      }
     } catch (err) {
       await fh.close();
       await rm(tmp, { force: true });
@@ -135,7 +155,7 @@ async function placeMember(root: TargetRoot, path: string, entry: TarEntry, body
       });
     });
     if (!wrote) await rm(tmp, { force: true });
-    return;
+    return md5.digest('hex');
   }
   await claims.write(path, order, async () => {
     if (entry.type === 'symlink') {
@@ -150,13 +170,14 @@ async function placeMember(root: TargetRoot, path: string, entry: TarEntry, body
       if (st === undefined || st.isDirectory()) throw new CrossrootError('INSTALL_UNSAFE_PATH', `hard link target ${entry.linkname} is not a file in the root`, at);
       await removeExisting(path, at);
       await link(target.path, path);
-      return; // a hard link shares its target's attributes
+      return; // a hard link shares its target's attributes (and its digest, under the target's name)
     } else {
       await removeExisting(path, at);
       await mknod(path, entry);
     }
     await setAttributes(path, entry);
   });
+  return undefined;
 }
 
 /**
@@ -170,14 +191,22 @@ async function placeMember(root: TargetRoot, path: string, entry: TarEntry, body
 export async function unpackAll(
   debs: string[],
   root: TargetRoot,
-  opts: { decompressor: Decompressor; jobs: number },
+  opts: {
+    decompressor: Decompressor;
+    jobs: number;
+    /** `tar` (default): as GNU tar, directory attributes from the archive; `dpkg`: existing directories are left alone. */
+    semantics?: 'tar' | 'dpkg';
+  },
 ): Promise<UnpackedPackage[]> {
-  const claims = new Claims();
+  const claims = new Claims(opts.semantics === 'dpkg');
   const limit = pLimit(Math.max(1, opts.jobs));
   const results = await Promise.all(
     debs.map((deb, order) =>
       limit(async () => {
         const entries: TarEntry[] = [];
+        const md5 = new Map<string, string>();
+        const fileParents = new Set<string>();
+        const createdParents = new Set<string>();
         const ctx = { file: deb };
         try {
           const control = await readDeb(createReadStream(deb, { highWaterMark: 1 << 20 }), {
@@ -185,10 +214,13 @@ export async function unpackAll(
             decompressor: opts.decompressor,
             onData: async ({ entry, body }, c) => {
               entries.push(entry);
-              await writeMember(root, entry, body, order, claims, { ...ctx, member: c.memberNames.data, package: c.control.get('Package') });
+              const w = await writeMember(root, entry, body, order, claims, { ...ctx, member: c.memberNames.data, package: c.control.get('Package') });
+              if (w.md5 !== undefined) md5.set(entry.path, w.md5);
+              if (entry.type !== 'dir') fileParents.add(dirname(w.path));
+              if (w.created && w.path !== root.root) createdParents.add(dirname(w.path));
             },
           });
-          return { deb, control, entries };
+          return { deb, control, entries, md5, fileParents, createdParents };
         } catch (err) {
           throw addContext(err, ctx);
         }

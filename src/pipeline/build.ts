@@ -9,6 +9,7 @@ import { hostDecompressor } from '../host/decompress.js';
 import { extendedStates } from '../install/apt-state.js';
 import { cleanupRoot, passwdUid } from '../install/cleanup.js';
 import { ensureCanRun, runInRoot } from '../install/chroot.js';
+import { NativeInstaller } from '../install/native.js';
 import { runInSandbox } from '../install/sandbox.js';
 import { createSkeleton, mergedUsrDirectories } from '../install/skeleton.js';
 import { TargetRoot } from '../install/target-root.js';
@@ -143,9 +144,8 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
       }
     }
     const env = buildEnvironment(opts.sourceDateEpoch);
-    if (opts.installer === 'native') {
-      throw new CrossrootError('USAGE_INSTALLER', 'the native installer is not complete yet: use --installer=dpkg');
-    }
+    const decompressor = hostDecompressor();
+    const native = opts.installer === 'native' ? await NativeInstaller.open({ root, arch: opts.arch, sourceDateEpoch: opts.sourceDateEpoch, decompressor, env }) : undefined;
     if (opts.installer === 'chroot') await ensureCanRun(opts.arch);
     // The packages where apt leaves them for dpkg (hard links into the cache where possible);
     // apt-get clean at the end removes them, as in mmdebstrap.
@@ -165,23 +165,37 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
       await writeFile(join(dir, 'usr-is-merged', 'DEBIAN', 'control'), DUMMY_USR_IS_MERGED);
       const r = await runInSandbox(['dpkg-deb', '--build', join(dir, 'usr-is-merged'), join(dir, 'usr-is-merged.deb')], { writable: [root], cwd: root, env });
       if (r.exitCode !== 0) throw new CrossrootError('INSTALL_DPKG_FAILED', `building the dummy usr-is-merged failed: ${r.stderr.trim()}`);
-      const argv = ['dpkg', `--root=${root}`, `--log=${root}/var/log/dpkg.log`, '--install', join(dir, 'usr-is-merged.deb')];
-      const i = await runInSandbox(argv, { writable: [root], cwd: root, env });
-      if (i.exitCode !== 0) throw new CrossrootError('INSTALL_DPKG_FAILED', `installing the dummy usr-is-merged failed: ${i.stderr.trim()}`);
+      if (native !== undefined) {
+        await native.run({ action: 'install' }, [{ deb: join(dir, 'usr-is-merged.deb') }]);
+      } else {
+        const argv = ['dpkg', `--root=${root}`, `--log=${root}/var/log/dpkg.log`, '--install', join(dir, 'usr-is-merged.deb')];
+        const i = await runInSandbox(argv, { writable: [root], cwd: root, env });
+        if (i.exitCode !== 0) throw new CrossrootError('INSTALL_DPKG_FAILED', `installing the dummy usr-is-merged failed: ${i.stderr.trim()}`);
+      }
       await rm(dir, { recursive: true, force: true });
     }
     const stage1 = resolved.plan.stage1.records.map((r: PackageRecord) => deb(r.package));
     log(`unpacking ${stage1.length} packages`);
-    await unpackAll(stage1, new TargetRoot(root), { decompressor: hostDecompressor(), jobs: opts.jobs });
+    const unpacked = await unpackAll(stage1, new TargetRoot(root), { decompressor, jobs: opts.jobs });
     await writeFile(join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
     log('installing the essential set (dpkg --install)');
-    await runDpkg(opts.installer, root, ['--install', '--force-depends', ...resolved.plan.stage1.records.map((r) => debInRoot(r.package))], env, 'dpkg --install of the essential set');
+    if (native !== undefined) {
+      await native.run({ action: 'install', forceDepends: true }, unpacked.map((u) => ({ deb: u.deb, unpacked: u })));
+    } else {
+      await runDpkg(opts.installer, root, ['--install', '--force-depends', ...resolved.plan.stage1.records.map((r) => debInRoot(r.package))], env, 'dpkg --install of the essential set');
+    }
     // The apt runs: the merged-usr hook's, then the second one. Each leaves extended_states.
     const manual = new Set(resolved.seeds.map((s) => s.relation.name));
     for (const run of [resolved.plan.mergedUsr, resolved.plan.stage2]) {
       if (run === undefined || run.steps.length === 0) continue;
       for (const step of run.steps) {
-        await runDpkg(opts.installer, root, aptStepArguments(step, debInRoot), { ...env, DPKG_FRONTEND_LOCKED: 'true' }, `dpkg ${step.action} (${step.packages.slice(0, 3).join(' ')}...)`);
+        if (native !== undefined) {
+          if (step.action === 'unpack') await native.run({ action: 'unpack', noTriggers: true }, step.packages.map((n) => ({ deb: deb(n) })), { frontendLocked: true });
+          else if (step.action === 'configure') await native.run({ action: 'configure', packages: step.arguments, noTriggers: true }, [], { frontendLocked: true });
+          else await native.run({ action: 'configure', packages: 'pending' }, [], { frontendLocked: true });
+        } else {
+          await runDpkg(opts.installer, root, aptStepArguments(step, debInRoot), { ...env, DPKG_FRONTEND_LOCKED: 'true' }, `dpkg ${step.action} (${step.packages.slice(0, 3).join(' ')}...)`);
+        }
       }
       await appendExtendedStates(root, run.unpack.filter((n) => !manual.has(n)), opts.arch);
     }

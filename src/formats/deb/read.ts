@@ -15,6 +15,8 @@ export const MAX_CONTROL_TAR = 64 * 1024 * 1024;
 export interface ControlMember {
   name: string;
   mode: number;
+  /** Seconds since the epoch: dpkg keeps it on the files it installs into info/. */
+  mtime: number;
   data: Buffer;
 }
 
@@ -120,7 +122,7 @@ async function readControlTar(stream: AsyncIterable<Buffer>, file: string, membe
     }
     total += entry.size;
     if (total > MAX_CONTROL_TAR) throw tooBig();
-    members.set(name, { name, mode: entry.mode, data: await collect(body, MAX_CONTROL_TAR, tooBig) });
+    members.set(name, { name, mode: entry.mode, mtime: entry.mtime, data: await collect(body, MAX_CONTROL_TAR, tooBig) });
   }
   return members;
 }

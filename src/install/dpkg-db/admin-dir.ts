@@ -3,14 +3,15 @@
 //
 // dpkg writes its database files atomically too (lib/dpkg/atomic-file.c: `NAME-new`,
 // fchmod 0644, rename), so a reader never sees half a file; the modes are dpkg's, set
-// explicitly (fchmod) rather than through the umask. Modification times are not
-// reproduced: the tar writer clamps them.
+// explicitly (fchmod) rather than through the umask. Modification times are those of
+// writing (the tar writer clamps them), except where dpkg keeps an archive's: the control
+// files it extracts into tmp.ci/ and renames into info/ (`write(..., mtime)`).
 
 import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-type Op = { kind: 'write'; data: Buffer; mode: number } | { kind: 'delete' };
+type Op = { kind: 'write'; data: Buffer; mode: number; mtime?: number } | { kind: 'delete' };
 
 /**
  * A staged view of one directory tree: reads see staged changes first, flush() makes the
@@ -63,9 +64,17 @@ export class AdminDir {
     return (await this.mode(rel)) !== undefined;
   }
 
-  /** Stages a file; `data` strings are latin1 (one char per byte). */
-  write(rel: string, data: Buffer | string, mode: number): void {
-    this.#ops.set(rel, { kind: 'write', data: typeof data === 'string' ? Buffer.from(data, 'latin1') : data, mode });
+  /** Stages a file; `data` strings are latin1 (one char per byte); `mtime` (seconds) when it must be kept. */
+  write(rel: string, data: Buffer | string, mode: number, mtime?: number): void {
+    this.#ops.set(rel, { kind: 'write', data: typeof data === 'string' ? Buffer.from(data, 'latin1') : data, mode, mtime });
+  }
+
+  /** The mtime a staged file will get (undefined: the time of writing), else the one on disk. */
+  async mtime(rel: string): Promise<number | undefined> {
+    const op = this.#ops.get(rel);
+    if (op !== undefined) return op.kind === 'write' ? op.mtime : undefined;
+    const st = await lstat(join(this.path, rel)).catch(() => undefined);
+    return st === undefined ? undefined : Math.floor(st.mtimeMs / 1000);
   }
 
   remove(rel: string): void {
@@ -145,6 +154,7 @@ export class AdminDir {
       try {
         await fh.writeFile(op.data);
         await fh.chmod(op.mode);
+        if (op.mtime !== undefined) await fh.utimes(op.mtime, op.mtime);
       } finally {
         await fh.close();
       }

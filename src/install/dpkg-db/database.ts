@@ -135,6 +135,8 @@ export type MaintScriptRunner = (call: MaintScriptCall) => Promise<void>;
 export interface ControlMemberInput {
   mode: number;
   data: Buffer;
+  /** The member's mtime in control.tar: dpkg extracts it with it and keeps it in info/. */
+  mtime?: number;
 }
 
 export interface UnpackInput {
@@ -421,7 +423,7 @@ export class DpkgDatabase {
     // get_control_dir() + dpkg-deb --control: the new control files in tmp.ci/.
     this.#disk.rmdir('tmp.ci');
     this.#disk.mkdir('tmp.ci');
-    for (const [name, m] of input.members) this.#disk.write(`tmp.ci/${name}`, m.data, m.mode & 0o7777);
+    for (const [name, m] of input.members) this.#disk.write(`tmp.ci/${name}`, m.data, m.mode & 0o7777, m.mtime);
     this.#unpacking = true;
     try {
       return await this.#unpackSteps(pkg, input, options, label);
@@ -861,7 +863,7 @@ export class DpkgDatabase {
     const mode = await this.#disk.mode(rel);
     if (mode === undefined) return false;
     // setexecute(): a script not executable by all is made 0755 first.
-    if ((mode & 0o555) !== 0o555) this.#disk.write(rel, (await this.#disk.read(rel))!, 0o755);
+    if ((mode & 0o555) !== 0o555) this.#disk.write(rel, (await this.#disk.read(rel))!, 0o755, await this.#disk.mtime(rel));
     // Helpers the script calls read the database: it must be on disk, as dpkg's is.
     if (runner !== undefined) await this.flush();
     const call: MaintScriptCall = {
@@ -1263,7 +1265,7 @@ export class DpkgDatabase {
       if (type === 'list') continue;
       const member = input.members.get(type);
       if (member !== undefined) {
-        this.#disk.write(`info/${entry}`, (await this.#disk.read(`tmp.ci/${type}`))!, (await this.#disk.mode(`tmp.ci/${type}`))!);
+        this.#disk.write(`info/${entry}`, (await this.#disk.read(`tmp.ci/${type}`))!, (await this.#disk.mode(`tmp.ci/${type}`))!, await this.#disk.mtime(`tmp.ci/${type}`));
         installedNow.add(type);
       } else {
         this.#disk.remove(`info/${entry}`);
@@ -1273,7 +1275,7 @@ export class DpkgDatabase {
       if (installedNow.has(name) || !isInstalledControlMember(name)) continue;
       if (name.length > 100) throw this.#error('INSTALL_DPKGDB_CONTROL', `package contains overly-long control info file name (starting '${name.slice(0, 50)}')`);
       // Moved from tmp.ci, so the mode is whatever tmp.ci has now (setexecute may have changed it).
-      this.#disk.write(`info/${this.#infoName(pkg, pkg.available, name)}`, (await this.#disk.read(`tmp.ci/${name}`))!, (await this.#disk.mode(`tmp.ci/${name}`))!);
+      this.#disk.write(`info/${this.#infoName(pkg, pkg.available, name)}`, (await this.#disk.read(`tmp.ci/${name}`))!, (await this.#disk.mode(`tmp.ci/${name}`))!, await this.#disk.mtime(`tmp.ci/${name}`));
     }
     if (pkg.installed.multiarch !== pkg.available.multiarch && (pkg.installed.multiarch === 'same' || pkg.available.multiarch === 'same')) {
       const oldPrefix = this.#infoPrefix(pkg, pkg.installed);

@@ -1,0 +1,193 @@
+// The native installer — dpkg's work done by crossroot: database, maintainer scripts, triggers, in dpkg's order.
+//
+// One call per dpkg invocation of the reference build (mmdebstrap root mode): the merged-usr
+// hook's `dpkg --install` of its dummy package, stage 1's `dpkg --install --force-depends`
+// of the essential set, and each dpkg call of apt's runs (the hook's, the second one). For
+// each: the planner (configure-plan.ts, dpkg's process_queue) gives the events, the database
+// model (dpkg-db/) makes dpkg's status changes and runs the scripts where dpkg runs them,
+// chrootless and sandboxed (maintscript.ts), with patched scripts where patches/ has them.
+
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, utimes } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { CrossrootError } from '../errors.js';
+import type { Decompressor } from '../formats/compression.js';
+import { readDeb } from '../formats/deb/read.js';
+import { emptyDatabase, planDpkgRun, STATUS_RELATION_FIELDS, type DpkgAction, type DpkgDatabase as PlanState, type PlanPackage, type RelationField } from './configure-plan.js';
+import { DpkgDatabase, type MaintScriptCall } from './dpkg-db/database.js';
+import type { DataEntry } from './dpkg-db/info-db.js';
+import { runMaintainerScript } from './maintscript.js';
+import { scriptToExecute } from './patches.js';
+import { TargetRoot } from './target-root.js';
+import { unpackAll, type UnpackedPackage } from './unpack.js';
+
+/** A package the installer may be asked to unpack: its .deb and, for stage 1, what pre-extraction left. */
+export interface NativePackage {
+  deb: string;
+  unpacked?: UnpackedPackage;
+}
+
+export interface NativeInstallerOptions {
+  root: string;
+  arch: string;
+  sourceDateEpoch: number;
+  decompressor: Decompressor;
+  /** The environment mmdebstrap gives scripts beyond dpkg's own variables. */
+  env: Record<string, string>;
+}
+
+function planPackage(u: UnpackedPackage): PlanPackage {
+  const c = u.control.control;
+  const relations: [RelationField, string][] = [];
+  for (const f of c.fields()) {
+    const field = STATUS_RELATION_FIELDS.find((r) => r.toLowerCase() === f.name.toLowerCase());
+    if (field !== undefined) relations.push([field, f.value]);
+  }
+  const conffiles = u.control.members.get('conffiles')?.data.toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean).map((l) => l.split(/\s+/).pop()!);
+  return {
+    name: c.get('Package')!,
+    version: c.get('Version')!,
+    architecture: c.get('Architecture')!,
+    multiArch: c.get('Multi-Arch'),
+    relations,
+    hasPostinst: u.control.members.has('postinst'),
+    triggers: u.control.members.get('triggers')?.data.toString('utf8'),
+    conffiles,
+    files: u.entries.map((e) => (posix.normalize(`/${e.path}`).replace(/\/$/, '') || '/.').replace(/^\/\.?$/, '/.')),
+  };
+}
+
+function dataEntries(u: UnpackedPackage): DataEntry[] {
+  return u.entries.map((e) => ({ path: e.path, type: e.type, linkname: e.type === 'hardlink' ? e.linkname : undefined, md5: u.md5.get(e.path) }));
+}
+
+/**
+ * dpkg for one root, driven call by call.
+ *
+ * @example
+ * const n = await NativeInstaller.open({ root, arch: 'arm64', sourceDateEpoch, decompressor, env });
+ * await n.run({ action: 'install', forceDepends: true }, stage1Packages);
+ */
+export class NativeInstaller {
+  readonly #opts: NativeInstallerOptions;
+  readonly #db: DpkgDatabase;
+  readonly #root: TargetRoot;
+  #state: PlanState;
+  readonly #versions = new Map<string, string>();
+
+  private constructor(opts: NativeInstallerOptions, db: DpkgDatabase) {
+    this.#opts = opts;
+    this.#db = db;
+    this.#root = new TargetRoot(opts.root);
+    this.#state = emptyDatabase(opts.arch);
+  }
+
+  static async open(opts: NativeInstallerOptions): Promise<NativeInstaller> {
+    return new NativeInstaller(opts, await DpkgDatabase.open(opts.root, { nativeArch: opts.arch }));
+  }
+
+  async #runScript(call: MaintScriptCall): Promise<void> {
+    const version = this.#versions.get(call.package) ?? '';
+    const scriptPath = await scriptToExecute(this.#opts.root, call.package, version, call.script, call.path);
+    await runMaintainerScript({
+      root: this.#opts.root,
+      package: call.package,
+      arch: call.arch,
+      multiArchSame: call.multiArchSame,
+      script: call.script,
+      args: call.args,
+      scriptPath,
+      sourceDateEpoch: this.#opts.sourceDateEpoch,
+      extraEnv: this.#opts.env,
+      from: call.from,
+      refcount: call.refcount,
+    });
+  }
+
+  /** dpkg renames files into these directories (and makes new entries in some): their mtime is the build's. */
+  async #touch(dirs: Iterable<string>): Promise<void> {
+    for (const d of dirs) await utimes(d, this.#opts.sourceDateEpoch, this.#opts.sourceDateEpoch);
+  }
+
+  /**
+   * One dpkg invocation. `packages` are the archives of an install/unpack action, in command
+   * line order; a configure action names packages (or 'pending') in the action itself.
+   */
+  async run(
+    action: { action: 'install'; forceDepends?: boolean; noTriggers?: boolean } | { action: 'unpack'; noTriggers?: boolean } | { action: 'configure'; packages: 'pending' | string[]; forceDepends?: boolean; noTriggers?: boolean },
+    packages: NativePackage[] = [],
+    run: { frontendLocked?: boolean } = {},
+  ): Promise<void> {
+    // Archives not pre-extracted are read for their control data first (extracted later, after preinst).
+    const prepared = new Map<string, { deb: string; unpacked?: UnpackedPackage; plan: PlanPackage; members: UnpackedPackage['control']['members'] }>();
+    const planArchives: PlanPackage[] = [];
+    for (const p of packages) {
+      const u = p.unpacked ?? (await this.#readOnly(p.deb));
+      const plan = planPackage(u);
+      this.#versions.set(plan.name, plan.version);
+      prepared.set(plan.name, { deb: p.deb, unpacked: p.unpacked, plan, members: u.control.members });
+      planArchives.push(plan);
+    }
+    const dpkgAction: DpkgAction =
+      action.action === 'configure' ? { ...action, packages: action.packages } : { ...action, archives: planArchives };
+    // The planner models fresh installs; an upgrade (the merged-usr hook replacing its dummy
+    // usr-is-merged) is planned as the fresh unpack it is for ordering purposes, while the
+    // database model makes dpkg's upgrade sequence (prerm/preinst upgrade, Config-Version).
+    const upgraded = new Set(planArchives.map((a) => a.name));
+    const before = action.action === 'configure' ? this.#state : { ...this.#state, packages: this.#state.packages.filter((p) => !upgraded.has(p.name)) };
+    const plan = planDpkgRun(before, dpkgAction);
+    await this.#db.beginRun({ noTriggers: action.noTriggers, frontendLocked: run.frontendLocked });
+    const runScript = (call: MaintScriptCall) => this.#runScript(call);
+    for (const e of plan.events) {
+      const ref = e.architecture === 'all' || e.architecture === this.#opts.arch ? e.package : `${e.package}:${e.architecture}`;
+      if (e.kind === 'unpack') {
+        const p = prepared.get(e.package);
+        if (p === undefined) throw new CrossrootError('INSTALL_PLAN', `the plan unpacks ${e.package}, which is not among the archives`, { package: e.package });
+        await this.#db.unpack(
+          { members: p.members, file: p.deb },
+          {
+            runScript,
+            extract: async () => {
+              let u = p.unpacked;
+              if (u === undefined) {
+                [u] = await unpackAll([p.deb], this.#root, { decompressor: this.#opts.decompressor, jobs: 1, semantics: 'dpkg' });
+                await this.#touch(u!.createdParents);
+              }
+              await this.#touch(u!.fileParents);
+              return dataEntries(u!);
+            },
+          },
+        );
+      } else if (e.kind === 'configure') {
+        await this.#db.configure(ref, { runScript, conffile: (path, hash) => this.#conffile(path, hash) });
+      } else if (e.kind === 'trigger') {
+        await this.#db.processTriggers(ref, { runScript });
+      } else {
+        throw new CrossrootError('INSTALL_DPKG_ERROR', `dpkg would fail here: ${e.message}`, { package: e.package });
+      }
+    }
+    await this.#db.endRun();
+    this.#state = plan.database;
+  }
+
+  /** A conffile already on disk with the new content (pre-extraction) is kept, as dpkg finds it. */
+  async #conffile(path: string, newHash: string): Promise<'keep' | 'install'> {
+    const { path: host } = await this.#root.place(`.${path}`, {});
+    const data = await readFile(host).catch(() => undefined);
+    return data !== undefined && createHash('md5').update(data).digest('hex') === newHash ? 'keep' : 'install';
+  }
+
+  /** Control data and member list of a .deb without writing anything (for planning). */
+  async #readOnly(deb: string): Promise<UnpackedPackage> {
+    const entries: UnpackedPackage['entries'] = [];
+    const control = await readDeb(createReadStream(deb), {
+      file: deb,
+      decompressor: this.#opts.decompressor,
+      onData: ({ entry }) => {
+        entries.push(entry);
+      },
+    });
+    return { deb, control, entries, md5: new Map(), fileParents: new Set(), createdParents: new Set() };
+  }
+}
