@@ -25,6 +25,8 @@ import { unpackAll, type UnpackedPackage } from './unpack.js';
 /** A package the installer may be asked to unpack: its .deb and, for stage 1, what pre-extraction left. */
 export interface NativePackage {
   deb: string;
+  /** The name to show in messages (the archive's file name), when `deb` is a cache path. */
+  label?: string;
   unpacked?: UnpackedPackage;
 }
 
@@ -120,13 +122,13 @@ export class NativeInstaller {
     run: { frontendLocked?: boolean } = {},
   ): Promise<void> {
     // Archives not pre-extracted are read for their control data first (extracted later, after preinst).
-    const prepared = new Map<string, { deb: string; unpacked?: UnpackedPackage; plan: PlanPackage; members: UnpackedPackage['control']['members'] }>();
+    const prepared = new Map<string, { deb: string; label: string; unpacked?: UnpackedPackage; plan: PlanPackage; members: UnpackedPackage['control']['members'] }>();
     const planArchives: PlanPackage[] = [];
     for (const p of packages) {
-      const u = p.unpacked ?? (await this.#readOnly(p.deb));
+      const u = p.unpacked ?? (await this.#readOnly(p.deb, p.label ?? p.deb));
       const plan = planPackage(u);
       this.#versions.set(plan.name, plan.version);
-      prepared.set(plan.name, { deb: p.deb, unpacked: p.unpacked, plan, members: u.control.members });
+      prepared.set(plan.name, { deb: p.deb, label: p.label ?? p.deb, unpacked: p.unpacked, plan, members: u.control.members });
       planArchives.push(plan);
     }
     const dpkgAction: DpkgAction =
@@ -145,13 +147,13 @@ export class NativeInstaller {
         const p = prepared.get(e.package);
         if (p === undefined) throw new CrossrootError('INSTALL_PLAN', `the plan unpacks ${e.package}, which is not among the archives`, { package: e.package });
         await this.#db.unpack(
-          { members: p.members, file: p.deb },
+          { members: p.members, file: p.label },
           {
             runScript,
             extract: async () => {
               let u = p.unpacked;
               if (u === undefined) {
-                [u] = await unpackAll([p.deb], this.#root, { decompressor: this.#opts.decompressor, jobs: 1, semantics: 'dpkg' });
+                [u] = await unpackAll([p.deb], this.#root, { decompressor: this.#opts.decompressor, jobs: 1, semantics: 'dpkg', names: [p.label] });
                 await this.#touch(u!.createdParents);
               }
               await this.#touch(u!.fileParents);
@@ -179,10 +181,10 @@ export class NativeInstaller {
   }
 
   /** Control data and member list of a .deb without writing anything (for planning). */
-  async #readOnly(deb: string): Promise<UnpackedPackage> {
+  async #readOnly(deb: string, label: string): Promise<UnpackedPackage> {
     const entries: UnpackedPackage['entries'] = [];
     const control = await readDeb(createReadStream(deb), {
-      file: deb,
+      file: label,
       decompressor: this.#opts.decompressor,
       onData: ({ entry }) => {
         entries.push(entry);

@@ -196,6 +196,8 @@ export async function unpackAll(
     jobs: number;
     /** `tar` (default): as GNU tar, directory attributes from the archive; `dpkg`: existing directories are left alone. */
     semantics?: 'tar' | 'dpkg';
+    /** Names for messages, one per deb (a cache path means little to a user): the archive's file names. */
+    names?: readonly string[];
   },
 ): Promise<UnpackedPackage[]> {
   const claims = new Claims(opts.semantics === 'dpkg');
@@ -207,10 +209,10 @@ export async function unpackAll(
         const md5 = new Map<string, string>();
         const fileParents = new Set<string>();
         const createdParents = new Set<string>();
-        const ctx = { file: deb };
+        const ctx = { file: opts.names?.[order] ?? deb };
         try {
           const control = await readDeb(createReadStream(deb, { highWaterMark: 1 << 20 }), {
-            file: deb,
+            file: ctx.file,
             decompressor: opts.decompressor,
             onData: async ({ entry, body }, c) => {
               entries.push(entry);

@@ -176,7 +176,10 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     }
     const stage1 = resolved.plan.stage1.records.map((r: PackageRecord) => deb(r.package));
     log(`unpacking ${stage1.length} packages`);
-    const unpacked = await unpackAll(stage1, new TargetRoot(root), { decompressor, jobs: opts.jobs });
+    const names = resolved.plan.stage1.records.map((r) => archiveFileName(r));
+    const unpacked = await unpackAll(stage1, new TargetRoot(root), { decompressor, jobs: opts.jobs, names });
+    // mmdebstrap's policy-rc.d (no service starts while building), removed at the end.
+    await mkdir(join(root, 'usr/sbin'), { recursive: true });
     await writeFile(join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
     log('installing the essential set (dpkg --install)');
     if (native !== undefined) {
@@ -190,7 +193,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
       if (run === undefined || run.steps.length === 0) continue;
       for (const step of run.steps) {
         if (native !== undefined) {
-          if (step.action === 'unpack') await native.run({ action: 'unpack', noTriggers: true }, step.packages.map((n) => ({ deb: deb(n) })), { frontendLocked: true });
+          if (step.action === 'unpack') await native.run({ action: 'unpack', noTriggers: true }, step.packages.map((n) => ({ deb: deb(n), label: debInRoot(n).split('/').pop() })), { frontendLocked: true });
           else if (step.action === 'configure') await native.run({ action: 'configure', packages: step.arguments, noTriggers: true }, [], { frontendLocked: true });
           else await native.run({ action: 'configure', packages: 'pending' }, [], { frontendLocked: true });
         } else {

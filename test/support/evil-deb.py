@@ -6,6 +6,8 @@ write. argv[1] is the output path. Each member: {"name", "type": file|dir|symlin
 import io, json, os, subprocess, sys, tarfile, tempfile
 
 out, spec = sys.argv[1], json.loads(sys.argv[2])
+name = sys.argv[3] if len(sys.argv) > 3 else "evil"
+extra = sys.argv[4] if len(sys.argv) > 4 else ""
 
 def tar_bytes(members):
     buf = io.BytesIO()
@@ -24,7 +26,7 @@ def tar_bytes(members):
 
 control = tar_bytes([{"name": "./", "type": "dir"},
                      {"name": "./control", "type": "file",
-                      "data": "Package: evil\nVersion: 1\nArchitecture: all\nMaintainer: t <t@t>\nDescription: hostile test package\n"}])
+                      "data": f"Package: {name}\nVersion: 1\nArchitecture: all\n{extra}Maintainer: t <t@t>\nDescription: hostile test package\n"}])
 data = tar_bytes(spec)
 with tempfile.TemporaryDirectory() as d:
     for name, content in (("debian-binary", b"2.0\n"), ("control.tar", control), ("data.tar", data)):

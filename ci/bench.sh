@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# npm run bench: crossroot build vs mmdebstrap --mode=chrootless, bookworm amd64, essential and
+# buildd, from the same local mirror (a flat copy of the packages made with apt-ftparchive),
+# same run, warm caches. Prints wall time, CPU time (user+sys) and peak RSS of each, and the ratio.
+# mmdebstrap's chrootless mode runs maintainer scripts as root on the host: it runs here inside
+# bwrap with the host read-only (only its work directory writable), as crossroot's scripts do.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d /var/tmp/crossroot-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+export SOURCE_DATE_EPOCH=1700000000
+cli="node $PWD/dist/cli/main.js"
+cache="$work/crossroot-cache"
+
+# 1. The local mirror: every package of the buildd set (a superset of essential), resolved and
+#    downloaded by crossroot from the host's apt sources, then indexed by apt-ftparchive.
+$cli resolve --variant buildd --cache-dir "$cache" --lock "$work/buildd.lock" --download bookworm >/dev/null 2>"$work/resolve.log"
+mirror="$work/mirror"
+mkdir -p "$mirror/pool" "$mirror/dists/bookworm/main/binary-amd64"
+awk '/^Filename:/{f=$2} /^SHA256:/{print $2" "f}' "$work/buildd.lock" | while read -r sha file; do
+  ln "$cache/sha256/${sha:0:2}/$sha" "$mirror/pool/$(basename "$file")"
+done
+(cd "$mirror" && apt-ftparchive packages pool > dists/bookworm/main/binary-amd64/Packages)
+(cd "$mirror/dists/bookworm" && apt-ftparchive -o APT::FTPArchive::Release::Suite=bookworm \
+   -o APT::FTPArchive::Release::Codename=bookworm -o APT::FTPArchive::Release::Architectures=amd64 \
+   -o APT::FTPArchive::Release::Components=main release . > "$work/Release" && mv "$work/Release" Release)
+line="deb [trusted=yes] file://$mirror bookworm main"
+
+measure() { # name, command...: prints "name wall cpu rss_kb"
+  local name=$1; shift
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time.$name" "$@" >"$work/out.$name" 2>&1 || { echo "$name failed:"; tail -20 "$work/out.$name"; exit 1; }
+  read -r wall user sys rss < "$work/time.$name"
+  printf '%s %s %s %s\n' "$name" "$wall" "$(echo "$user + $sys" | bc)" "$rss"
+}
+
+mm() { # variant, output
+  mkdir -p "$work/mmtmp"
+  bwrap --ro-bind / / --bind "$work" "$work" --dev /dev --proc /proc --tmpfs /tmp --tmpfs /run \
+    --setenv TMPDIR "$work/mmtmp" --setenv SOURCE_DATE_EPOCH "$SOURCE_DATE_EPOCH" \
+    mmdebstrap --mode=chrootless --variant="$1" --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+    bookworm "$2" "$line"
+}
+cr() { # variant, output
+  $cli build --variant "$1" --cache-dir "$cache" bookworm "$2" "$line"
+}
+
+echo "warming up (one untimed build each)..." >&2
+cr essential "$work/warm-cr.tar" >/dev/null 2>&1
+mm essential "$work/warm-mm.tar" >/dev/null 2>&1
+rm -f "$work"/warm-*.tar
+
+results=()
+for variant in essential buildd; do
+  results+=("$(measure "crossroot-$variant" cr "$variant" "$work/cr-$variant.tar")")
+  results+=("$(measure "mmdebstrap-$variant" mm "$variant" "$work/mm-$variant.tar")")
+done
+
+printf '\n%-22s %9s %9s %10s\n' "bookworm amd64" "wall s" "cpu s" "peak RSS"
+for r in "${results[@]}"; do
+  read -r name wall cpu rss <<<"$r"
+  printf '%-22s %9.1f %9.1f %7d MB\n' "$name" "$wall" "$cpu" "$((rss / 1024))"
+done
+echo
+for variant in essential buildd; do
+  c=$(printf '%s\n' "${results[@]}" | awk -v n="crossroot-$variant" '$1==n{print $2}')
+  m=$(printf '%s\n' "${results[@]}" | awk -v n="mmdebstrap-$variant" '$1==n{print $2}')
+  printf '%s: crossroot takes %.2f of mmdebstrap --mode=chrootless wall time\n' "$variant" "$(echo "$c / $m" | bc -l)"
+done
