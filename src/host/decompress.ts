@@ -37,7 +37,9 @@ function spawnFilter(program: string, kind: Compression, input: ByteSource, ctx:
 
 /** xz in process (WebAssembly), for hosts without an `xz` binary. */
 async function* wasmXz(input: ByteSource, ctx: ErrorContext): AsyncGenerator<Buffer> {
-  const { XzReadableStream } = await import('xz-decompress');
+  // A CommonJS package: under ESM its exports arrive on `default`.
+  const mod = (await import('xz-decompress')) as unknown as { XzReadableStream?: unknown; default?: { XzReadableStream: unknown } };
+  const XzReadableStream = (mod.XzReadableStream ?? mod.default?.XzReadableStream) as new (s: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
   const web = Readable.toWeb(Readable.from(input)) as ReadableStream<Uint8Array>;
   yield* mapErrors(Readable.fromWeb(new XzReadableStream(web) as never) as AsyncIterable<Buffer>, (err) =>
     err instanceof CrossrootError ? err : new CrossrootError('FORMAT_DECOMPRESS', `xz: ${(err as Error).message}`, ctx),

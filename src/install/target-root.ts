@@ -1,6 +1,6 @@
 // Target root guard — every archive path is hostile (STYLE rule 7); one place resolves them all.
 
-import { lstat, readlink } from 'node:fs/promises';
+import { lstatSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import { CrossrootError, type ErrorContext } from '../errors.js';
 
@@ -51,12 +51,12 @@ export class TargetRoot {
    * @example
    * const { path } = await root.place('./bin/sh', { file: 'dash.deb' }); // ROOT/usr/bin/sh on merged /usr
    */
-  async place(name: string, ctx: ErrorContext): Promise<Placement> {
+  async place(name: string, ctx: ErrorContext, knownDirs?: Set<string>): Promise<Placement> {
     const rel = normaliseMember(name, ctx);
     if (rel === '') return { path: this.root, inRoot: '' };
     const parts = rel.split('/');
     const last = parts.pop()!;
-    const parent = await this.#resolveDir(parts, ctx, name, 0);
+    const parent = this.#resolveDir(parts, ctx, name, 0, knownDirs);
     return { path: this.hostPath(parent === '' ? last : `${parent}/${last}`), inRoot: parent === '' ? last : `${parent}/${last}` };
   }
 
@@ -65,7 +65,9 @@ export class TargetRoot {
    * does (never lexically: `l1/..` where l1 is a symlink means the parent of l1's target).
    * Symlinks are followed, absolute targets from the root; `..` above the root is refused.
    */
-  async #resolveDir(parts: string[], ctx: ErrorContext, member: string, depth: number): Promise<string> {
+  #resolveDir(parts: string[], ctx: ErrorContext, member: string, depth: number, knownDirs?: Set<string>): string {
+    // Synchronous on purpose: thousands of small lstat calls are much faster without the
+    // thread pool hop, and nothing else can run meanwhile that would change the answer.
     const cur: string[] = [];
     for (const part of parts) {
       if (part === '' || part === '.') continue;
@@ -75,19 +77,26 @@ export class TargetRoot {
         continue;
       }
       const next = [...cur, part].join('/');
-      const st = await lstat(this.hostPath(next)).catch(() => undefined);
+      if (knownDirs?.has(next)) {
+        cur.push(part);
+        continue;
+      }
+      const st = lstatSync(this.hostPath(next), { throwIfNoEntry: false });
       if (st === undefined || st.isDirectory()) {
-        cur.push(part); // a missing directory will be created by the writer
+        // A missing directory will be created by the writer; a real one stays one (writers
+        // never replace a directory), so the caller may remember it.
+        if (st !== undefined) knownDirs?.add(next);
+        cur.push(part);
         continue;
       }
       if (!st.isSymbolicLink()) throw new CrossrootError('INSTALL_UNSAFE_PATH', `${next} is not a directory`, { ...ctx, path: member });
       if (depth >= MAX_SYMLINKS) throw new CrossrootError('INSTALL_UNSAFE_PATH', 'too many levels of symbolic links', { ...ctx, path: member });
-      const target = await readlink(this.hostPath(next));
+      const target = readlinkSync(this.hostPath(next));
       // Inside the root, an absolute target means the root's own tree, as under chroot.
       const base = target.startsWith('/') ? [] : [...cur];
       let resolved: string;
       try {
-        resolved = await this.#resolveDir([...base, ...target.split('/')], ctx, member, depth + 1);
+        resolved = this.#resolveDir([...base, ...target.split('/')], ctx, member, depth + 1, knownDirs);
       } catch (err) {
         if (err instanceof CrossrootError && err.detail === 'path leads out of the root') {
           throw new CrossrootError('INSTALL_UNSAFE_PATH', `symlink ${next} -> ${target} leads out of the root`, { ...ctx, path: member });

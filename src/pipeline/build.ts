@@ -1,6 +1,6 @@
 // Building a root — resolve, download, skeleton, unpack, install, clean up, write: `crossroot build`.
 
-import { chmod, copyFile, link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, link, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CrossrootError } from '../errors.js';
@@ -9,6 +9,7 @@ import { hostDecompressor } from '../host/decompress.js';
 import { extendedStates } from '../install/apt-state.js';
 import { cleanupRoot, passwdUid } from '../install/cleanup.js';
 import { ensureCanRun, runInRoot } from '../install/chroot.js';
+import { installLdSoCache } from '../install/ldconfig/index.js';
 import { NativeInstaller } from '../install/native.js';
 import { runInSandbox } from '../install/sandbox.js';
 import { createSkeleton, mergedUsrDirectories } from '../install/skeleton.js';
@@ -191,6 +192,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     const manual = new Set(resolved.seeds.map((s) => s.relation.name));
     for (const run of [resolved.plan.mergedUsr, resolved.plan.stage2]) {
       if (run === undefined || run.steps.length === 0) continue;
+      log(`apt's run: ${run.steps.map((s) => `${s.action} ${s.packages.length}`).join(', ')}`);
       for (const step of run.steps) {
         if (native !== undefined) {
           if (step.action === 'unpack') await native.run({ action: 'unpack', noTriggers: true }, step.packages.map((n) => ({ deb: deb(n), label: debInRoot(n).split('/').pop() })), { frontendLocked: true });
@@ -203,6 +205,11 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
       await appendExtendedStates(root, run.unpack.filter((n) => !manual.has(n)), opts.arch);
     }
     await rm(join(root, 'usr/sbin/policy-rc.d'), { force: true });
+    // The host's ldconfig cannot read another architecture's libraries (it leaves an empty
+    // cache): write the cache the target's own ldconfig would, from the final tree.
+    if (opts.installer !== 'chroot' && (await stat(join(root, 'etc/ld.so.cache')).catch(() => undefined)) !== undefined) {
+      await installLdSoCache(root, opts.arch);
+    }
     log('cleaning up');
     await cleanupRoot(root, { aptSandboxUid: (await passwdUid('/etc/passwd', '_apt')) ?? 0 });
     log(`writing ${opts.target}`);

@@ -47,6 +47,7 @@ function buildLike(name: 'build' | 'reference'): Command['run'] {
     if (installer !== 'native' && installer !== 'dpkg' && installer !== 'chroot') throw new CrossrootError('USAGE_INSTALLER', `--installer is native or dpkg, not ${installer}`);
     const sde = process.env.SOURCE_DATE_EPOCH;
     if (sde !== undefined && !/^[0-9]+$/.test(sde)) throw new CrossrootError('USAGE_SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH must be a number of seconds, not ${sde}`);
+    const started = performance.now();
     const opts = resolveOptions(values, [suite, ...mirrors], (m) => process.stderr.write(`crossroot: ${m}\n`));
     await buildRoot({
       ...opts,
@@ -56,7 +57,7 @@ function buildLike(name: 'build' | 'reference'): Command['run'] {
       sourceDateEpoch: sde !== undefined ? Number(sde) : Math.floor(Date.now() / 1000),
       jobs: jobsOption(values),
       progress: downloadProgress(),
-      log: (line) => process.stderr.write(`crossroot: ${line}\n`),
+      log: (line) => process.stderr.write(`crossroot: [${((performance.now() - started) / 1000).toFixed(1)}s] ${line}\n`),
     });
     return 0;
   };

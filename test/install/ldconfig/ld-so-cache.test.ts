@@ -1,0 +1,98 @@
+// writeLdSoCache against the real thing: the etc/ld.so.cache that the target's own ldconfig
+// (glibc 2.36, qemu-user for foreign arches) wrote inside real bookworm roots, and the one it
+// writes after we add awkward libraries (duplicate sonames, dev links, hwcaps, conf.d dirs).
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { archProfile } from '../../../src/install/ldconfig/arch-profile.js';
+import { installLdSoCache, writeLdSoCache } from '../../../src/install/ldconfig/ld-so-cache.js';
+import { LDCONFIG_ORACLE_DIR, ldconfigOracleRoot, runTargetLdconfig } from '../../support/ldconfig-oracle.js';
+
+const exec = promisify(execFile);
+const ARCHES = (process.env.CROSSROOT_LDCONFIG_ARCHES ?? 'amd64 i386 arm64 armhf s390x ppc64el').split(' ');
+const work: string[] = [];
+afterAll(async () => {
+  for (const w of work) await rm(w, { recursive: true, force: true });
+});
+
+/** First differing offset, for a readable failure instead of two 3 KiB dumps. */
+function firstDifference(a: Buffer, b: Buffer): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
+/** A real library of the root to copy around under other names. */
+async function someLibrary(libdir: string, prefix: string): Promise<string> {
+  const name = (await readdir(libdir)).filter((n) => n.startsWith(prefix) && /\.so\.\d+\.\d/.test(n)).sort()[0];
+  if (name === undefined) throw new Error(`no ${prefix}* in ${libdir}`);
+  return join(libdir, name);
+}
+
+describe.each(ARCHES)('ld.so.cache for %s', (arch) => {
+  it('is byte-identical to the cache mmdebstrap left (written by the target ldconfig)', { timeout: 600_000 }, async () => {
+    const root = await ldconfigOracleRoot(arch);
+    const mine = await writeLdSoCache(root, arch);
+    const real = await readFile(join(root, 'etc', 'ld.so.cache'));
+    expect(firstDifference(mine, real)).toBe(-1);
+  });
+
+  it('matches the target ldconfig after adding awkward libraries', { timeout: 600_000 }, async () => {
+    const base = await ldconfigOracleRoot(arch);
+    await mkdir(LDCONFIG_ORACLE_DIR, { recursive: true });
+    const w = await mkdtemp(join(LDCONFIG_ORACLE_DIR, `scratch-${arch}-`));
+    work.push(w);
+    const root = join(w, 'root');
+    await exec('cp', ['-a', '--reflink=auto', base, root]);
+    const triplet = archProfile(arch).triplet;
+    const libdir = join(root, 'usr', 'lib', triplet);
+    const libz = await someLibrary(libdir, 'libz.so.1');
+    const pcre = await someLibrary(libdir, 'libpcre2-8.so.0');
+
+    // A conf.d file: a padded line with a type, a trailing slash, a missing dir, comments, hwcap.
+    await writeFile(
+      join(root, 'etc', 'ld.so.conf.d', 'zz-crossroot.conf'),
+      '/opt/extra=libc6   \n# nothing\n\t/opt/extra/ \n/opt/missing\nhwcap 0 foo\n/usr/local/lib\ninclude /etc/ld.so.conf.d/sub/*.conf\n',
+    );
+    await mkdir(join(root, 'etc', 'ld.so.conf.d', 'sub'), { recursive: true });
+    await writeFile(join(root, 'etc', 'ld.so.conf.d', 'sub', 'a.conf'), '/opt/sub\n');
+    const extra = join(root, 'opt', 'extra');
+    await mkdir(extra, { recursive: true });
+    await mkdir(join(root, 'opt', 'sub'), { recursive: true });
+    await cp(libz, join(extra, 'libz.so.1.99.0')); // duplicate soname, other directory
+    await cp(libz, join(extra, 'libz.so.1.100.0')); // same soname twice in one directory: numeric compare
+    await cp(pcre, join(extra, 'libweird-name.so')); // soname differs from its name
+    await symlink('libz.so.1.99.0', join(extra, 'libz.so')); // the ld(1) link: its own entry
+    await symlink('libweird-name.so', join(extra, 'libpcre-alias.so.7')); // link not named after its soname
+    await symlink('/nonexistent/libgone.so.1', join(extra, 'libgone.so.1')); // stale link
+    await cp(libz, join(extra, 'notalib.so.1')); // not lib*/ld-* : ignored
+    await writeFile(join(extra, 'libscript.so'), '/* GNU ld script */\nGROUP ( libz.so.1 )\n');
+    await writeFile(join(extra, 'libtiny.so.1'), 'x');
+    await cp(libz, join(extra, 'libz.so.1.2.#prelink#.abcdef'));
+    await cp(pcre, join(root, 'opt', 'sub', 'libpcre2-8.so.0.0.1'));
+    await mkdir(join(root, 'usr', 'local', 'lib'), { recursive: true });
+    await cp(libz, join(root, 'usr', 'local', 'lib', 'libz.so.1.3'));
+    // glibc-hwcaps: a used subdirectory, an empty one (still interned), a file, a hidden one.
+    for (const sub of ['x86-64-v3', 'power10', 'empty', '.hidden']) await mkdir(join(libdir, 'glibc-hwcaps', sub), { recursive: true });
+    await cp(libz, join(libdir, 'glibc-hwcaps', 'x86-64-v3', 'libz.so.1.2.3'));
+    await cp(libz, join(libdir, 'glibc-hwcaps', 'power10', 'libz.so.1'));
+    await writeFile(join(libdir, 'glibc-hwcaps', 'file'), '');
+    // Legacy hwcap subdirectories: "tls" everywhere, plus each arch's important names.
+    for (const sub of ['tls', 'x86_64', 'i686', 'neon', 'vfp', 'atomics', 'z13', 'vx', 'altivec', 'power9', 'notahwcap']) {
+      await mkdir(join(libdir, sub), { recursive: true });
+      await cp(libz, join(libdir, sub, 'libz.so.1'));
+    }
+
+    await runTargetLdconfig(root);
+    const real = await readFile(join(root, 'etc', 'ld.so.cache'));
+    const mine = await writeLdSoCache(root, arch);
+    expect(firstDifference(mine, real)).toBe(-1);
+
+    // And installLdSoCache puts the same bytes in place, mode 0644, atomically.
+    await rm(join(root, 'etc', 'ld.so.cache'));
+    await installLdSoCache(root, arch);
+    expect((await readFile(join(root, 'etc', 'ld.so.cache'))).equals(real)).toBe(true);
+    expect((await stat(join(root, 'etc', 'ld.so.cache'))).mode & 0o7777).toBe(0o644);
+  });
+});
