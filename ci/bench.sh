@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d /var/tmp/crossroot-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
 cli="node $PWD/dist/cli/main.js"
 cache="$work/crossroot-cache"
@@ -24,11 +24,13 @@ done
 (cd "$mirror/dists/bookworm" && apt-ftparchive -o APT::FTPArchive::Release::Suite=bookworm \
    -o APT::FTPArchive::Release::Codename=bookworm -o APT::FTPArchive::Release::Architectures=amd64 \
    -o APT::FTPArchive::Release::Components=main release . > "$work/Release" && mv "$work/Release" Release)
-line="deb [trusted=yes] file://$mirror bookworm main"
+# mmdebstrap reads a local mirror as copy:// (file:// would need a bind mount); crossroot reads both.
+line="deb [trusted=yes] copy://$mirror bookworm main"
 
 measure() { # name, command...: prints "name wall cpu rss_kb"
   local name=$1; shift
-  /usr/bin/time -f "%e %U %S %M" -o "$work/time.$name" "$@" >"$work/out.$name" 2>&1 || { echo "$name failed:"; tail -20 "$work/out.$name"; exit 1; }
+  # The builders are shell functions: time runs them through a child bash.
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time.$name" bash -c '"$@"' _ "$@" >"$work/out.$name" 2>&1 || { echo "$name failed:" >&2; tail -20 "$work/out.$name" >&2; exit 1; }
   read -r wall user sys rss < "$work/time.$name"
   printf '%s %s %s %s\n' "$name" "$wall" "$(echo "$user + $sys" | bc)" "$rss"
 }
@@ -44,9 +46,11 @@ cr() { # variant, output
   $cli build --variant "$1" --cache-dir "$cache" bookworm "$2" "$line"
 }
 
+export -f mm cr
+export work cli cache line
 echo "warming up (one untimed build each)..." >&2
-cr essential "$work/warm-cr.tar" >/dev/null 2>&1
-mm essential "$work/warm-mm.tar" >/dev/null 2>&1
+cr essential "$work/warm-cr.tar" >"$work/warm-cr.log" 2>&1 || { tail -20 "$work/warm-cr.log"; exit 1; }
+mm essential "$work/warm-mm.tar" >"$work/warm-mm.log" 2>&1 || { tail -20 "$work/warm-mm.log"; exit 1; }
 rm -f "$work"/warm-*.tar
 
 results=()
