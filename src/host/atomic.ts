@@ -2,6 +2,7 @@
 
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { CrossrootError } from '../errors.js';
 
 let counter = 0;
 
@@ -10,7 +11,13 @@ export function temporaryNameFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.crossroot-tmp-${process.pid}-${++counter}`);
 }
 
-/** Writes `data` to `path` atomically: readers see the old file or the whole new one. */
+/**
+ * Writes `data` to `path` atomically: readers see the old file or the whole new one. A file
+ * the user named that cannot be written (missing directory, read-only) is a usage error.
+ *
+ * @example
+ * await writeFileAtomic('report.html', htmlReport(c));
+ */
 export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
   const tmp = temporaryNameFor(path);
   try {
@@ -18,6 +25,7 @@ export async function writeFileAtomic(path: string, data: string | Buffer, mode 
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    const e = err as NodeJS.ErrnoException;
+    throw new CrossrootError('USAGE_OUTPUT', `cannot write: ${e.code ?? e.message}`, { file: path });
   }
 }

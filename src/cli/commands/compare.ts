@@ -6,7 +6,7 @@ import { JSON_REPORT_SCHEMA, jsonReport } from '../../compare/report-json.js';
 import { junitReport } from '../../compare/report-junit.js';
 import { textReport } from '../../compare/report-text.js';
 import { openTree } from '../../compare/tree-source.js';
-import { writeFileAtomic } from '../../compare/write-atomic.js';
+import { writeFileAtomic } from '../../host/atomic.js';
 import { CrossrootError } from '../../errors.js';
 import { hostDecompressor } from '../../host/decompress.js';
 import { parseCommandArgs, type Command } from '../command.js';
