@@ -44,6 +44,16 @@ describe('crossroot build (bookworm, SOURCE_DATE_EPOCH fixed, the host mirror)',
     expect(await cmp(ref, ours)).toBe(true);
   }, 1_200_000);
 
+  it('amd64 essential: crossroot reference equals mmdebstrap --mode=root too', async () => {
+    const ref = await mmdebstrapTarball({ mode: 'root', arch: 'amd64', variant: 'essential', sourceDateEpoch: SDE });
+    const out = join(work, 'reference-essential.tar');
+    const r = await crossroot(['reference', '--cache-dir', CACHE, '--variant', 'essential', 'bookworm', out, await mirrorArgument()], {
+      env: { ...process.env, SOURCE_DATE_EPOCH: String(SDE) },
+    });
+    expect(r.code, r.stderr.split('\n').slice(-20).join('\n')).toBe(0);
+    expect(await cmp(ref, out)).toBe(true);
+  }, 1_200_000);
+
   it('amd64 essential: --installer=dpkg gives the same bytes as the native installer', async () => {
     const native = await build('essential-native.tar', ['--variant', 'essential']);
     const dpkg = await build('essential-dpkg.tar', ['--variant', 'essential', '--installer=dpkg']);

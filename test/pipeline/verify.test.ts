@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, run } from '../support/cli.js';
+import { mmdebstrapTarball } from '../support/mmdebstrap-oracle.js';
 import { differingMembers, gnuTarView } from '../support/tar-oracle.js';
 
 let work = '';
@@ -15,7 +16,7 @@ afterAll(async () => {
 });
 
 describe('crossroot verify --arch arm64 --variant essential bookworm (the main job)', () => {
-  it('writes the report directory; its verdict and differing members agree with cmp and GNU tar', async () => {
+  it('writes the report directory; its verdict and differing members agree with cmp and GNU tar; the reference equals mmdebstrap --mode=root', async () => {
     const report = join(work, 'report');
     const r = await run('bash', ['ci/main-job.sh'], {
       cwd: REPO_ROOT,
@@ -34,6 +35,9 @@ describe('crossroot verify --arch arm64 --variant essential bookworm (the main j
     const reported = [...new Set(json.differences.map((d) => d.member.replace(/^\//, '')))].sort();
     const oracle = differingMembers(await gnuTarView(join(report, 'reference.tar')), await gnuTarView(join(report, 'chrootless.tar')));
     expect(reported).toEqual(oracle);
+    // The reference is the normal build: byte-identical to mmdebstrap --mode=root (under qemu).
+    const mm = await mmdebstrapTarball({ mode: 'root', arch: 'arm64', variant: 'essential', sourceDateEpoch: 1_700_000_000 });
+    expect((await run('cmp', [mm, join(report, 'reference.tar')])).code).toBe(0);
     // The manifests have one line per member.
     const manifest = (await readFile(join(report, 'reference.manifest'), 'utf8')).trim().split('\n');
     const listing = (await run('tar', ['-tf', join(report, 'reference.tar')])).stdout.trim().split('\n');
