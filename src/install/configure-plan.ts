@@ -23,7 +23,14 @@
 //    `triggers/Unincorp` yet, `trig_transitional_activate` (src/main/trigproc.c) re-reads
 //    every installed package's interests and marks its own interests pending.
 // 2. `--install`/`--unpack` (src/main/archives.c `archivefiles`, unpack.c `process_archive`):
-//    archives are unpacked in argument order. Per archive: the `activate` lines of its
+//    archives are unpacked in argument order. Per archive, first the Pre-Depends check
+//    (unpack.c `pkg_check_depcon`, depcon.c `depisok` with allowunconfigd): each group
+//    needs a package installed or triggers-pending, or unpacked / half-configured /
+//    triggers-awaited with a satisfying Config-Version, or an installed provider, or the
+//    archive itself providing it; if a triggers-awaited package is the only hope, the
+//    triggers it awaits are processed there and then; otherwise the archive is refused
+//    ("pre-dependency problem - not installing") unless --force-depends, and remains a
+//    selection (`install ok not-installed`). Then: the `activate` lines of its
 //    `triggers` control file fire with the package as awaiter (`-noawait`: none); status
 //    half-installed; each data.tar member fires the file triggers on exactly its path;
 //    its interests replace the old ones (an explicit trigger's interest file gets the
@@ -76,10 +83,13 @@
 //    when processed; unsatisfiable dependencies are skipped silently, deferred ones are
 //    left pending.
 //
-// Outside the model (the planner assumes the operation succeeds): upgrades and
-// reinstalls, removals, Conflicts/Replaces/disappearing packages, the unpack-time
-// Pre-Depends check, maintainer scripts that call dpkg-trigger, `--force-configure-any`,
-// `--ignore-depends`, `--force-depends-version`, `--force-breaks`.
+// Outside the model (the planner assumes these succeed or do not occur): upgrades and
+// reinstalls (an archive of an installed package is refused with INSTALL_PLAN_UNSUPPORTED),
+// removals, the unpack-time Conflicts/Breaks checks, Replaces and disappearing packages,
+// failing maintainer scripts, maintainer scripts that call dpkg-trigger, and the options
+// `--force-configure-any`, `--ignore-depends`, `--force-depends-version`, `--force-breaks`.
+//
+// Checked against the host's dpkg 1.21.23 by test/install/configure-plan.test.ts.
 
 import { CrossrootError } from '../errors.js';
 import { parseRelations, type Relation, type RelationOp } from '../formats/control/dependency.js';
@@ -149,7 +159,11 @@ export type PackageStatus =
   | 'triggers-pending'
   | 'installed';
 
-/** A package as the status file records it (`Status: install ok <status>`). */
+/**
+ * A package as the status file records it (`Status: install ok <status>`). For
+ * `not-installed` (an archive dpkg refused to unpack stays selected for installation) only
+ * the name and architecture are meaningful.
+ */
 export interface InstalledPackage extends PlanPackage {
   status: PackageStatus;
   /** `Config-Version`: the last version configured, if any. */
@@ -198,6 +212,8 @@ export type DpkgAction =
       /** `dpkg --unpack ARCHIVES...` (then deferred trigger processing, unless `noTriggers`). */
       action: 'unpack';
       archives: readonly PlanPackage[];
+      /** Only relaxes the unpack-time Pre-Depends check. */
+      forceDepends?: boolean;
       noTriggers?: boolean;
       abortAfter?: number;
     }
@@ -211,14 +227,23 @@ export type DpkgAction =
       abortAfter?: number;
     };
 
-/** What dpkg does, in order; an installer runs the scripts in exactly this order. */
+/**
+ * What dpkg does, in order; an installer runs the scripts in exactly this order. The
+ * events of a package without a postinst still count: they change the database (and
+ * dpkg reports them on --status-fd), there is just no script to run.
+ */
 export type PlanEvent =
+  /** `preinst install`, then the archive's files (unpack.c process_archive). */
   | { kind: 'unpack'; package: string; architecture: string }
-  /** `postinst configure ''` (if the package has a postinst). */
+  /** `postinst configure ''`. */
   | { kind: 'configure'; package: string; architecture: string }
-  /** `postinst triggered "<triggers joined by spaces>"` (if the package has a postinst). */
+  /** `postinst triggered "<triggers joined by spaces>"` (dpkg's "Processing triggers for"). */
   | { kind: 'trigger'; package: string; architecture: string; triggers: string[] }
-  /** dpkg gives up on the package for this run (the message dpkg reports). */
+  /**
+   * dpkg gives up on the package for this run, with dpkg's message: a refused archive
+   * ("pre-dependency problem - not installing NAME", nothing unpacked), or a package left
+   * unconfigured / with its triggers unprocessed.
+   */
   | { kind: 'error'; package: string; architecture: string; message: string };
 
 /** The result of one planned dpkg invocation. */
@@ -391,6 +416,8 @@ interface Pkg {
   hasPostinst: boolean;
   ci: TriggerDirective[];
   // clientdata
+  /** `want install` without an installed version: an archive dpkg refused to unpack (a selection). */
+  selected: PlanPackage | undefined;
   istobe: 'normal' | 'installnew';
   enqueued: boolean;
   color: 'white' | 'gray' | 'black';
@@ -562,6 +589,12 @@ class DpkgRunModel {
     );
     const awaited: { aw: Pkg; names: readonly string[] }[] = [];
     for (const p of sorted) {
+      if (p.status === 'not-installed') {
+        // A selection (`install ok not-installed`): dpkg wrote only Package, Status, Architecture.
+        const pkg = this.#getPkg(this.#findSet(p.name), p.architecture);
+        pkg.selected = p;
+        continue;
+      }
       // parse_stanza: fields in status order create their target sets first.
       const byField = new Map(p.relations);
       const ordered: [RelationField, string][] = [];
@@ -690,6 +723,7 @@ class DpkgRunModel {
       othertrigaw: [],
       hasPostinst: false,
       ci: [],
+      selected: undefined,
       istobe: 'normal',
       enqueued: false,
       color: 'white',
@@ -910,12 +944,23 @@ class DpkgRunModel {
       }
       if (pkg.arch === undefined) pkg.arch = p.architecture;
       for (const i of this.#hashOrder()) i.istobe = 'normal'; // clear_istobes
+      pkg.selected = p; // pkg_set_want(pkg, PKG_WANT_INSTALL)
+      try {
+        this.#checkPreDepends(pkg, p, parsed);
+      } catch (err) {
+        if (!(err instanceof DpkgPackageError)) throw err;
+        // print_error_perarchive: the archive is skipped, nothing of it is installed.
+        this.#reportError(pkg, err.message);
+        if (this.#abortProcessing) break;
+        continue;
+      }
       this.events.push({ kind: 'unpack', package: set.name, architecture: p.architecture });
       // The old version's activations (none for a fresh install), then the new control's.
       this.#activatePackageProcessing(pkg, pkg.ci);
       const newCi = parseTriggersCi(p.triggers, p.name);
       this.#activatePackageProcessing(pkg, newCi);
       pkg.status = ST.HALFINSTALLED;
+      pkg.selected = undefined;
       this.#note(pkg);
       for (const f of p.files ?? []) this.#fileActivate(f, pkg);
       // Interests: the old ones go, the new ones come (trig_cicb_interest_delete/_add).
@@ -929,6 +974,98 @@ class DpkgRunModel {
     }
     if (install) this.#processQueue('install');
     this.#runDeferred();
+  }
+
+  /**
+   * unpack.c pkg_check_depcon, for Pre-Depends (Conflicts and Breaks are outside the
+   * model): each group must be satisfied as depcon.c `depisok(..., allowunconfigd)` sees it;
+   * if a pre-dependency only awaits triggers, they are processed now; otherwise the archive
+   * is refused, unless --force-depends.
+   */
+  #checkPreDepends(pkg: Pkg, p: PlanPackage, parsed: ParsedField[]): void {
+    pkg.istobe = 'installnew';
+    for (const field of parsed) {
+      if (field.type !== 'Pre-Depends') continue;
+      for (const group of field.groups) {
+        const fix: { pkg: Pkg | null } = { pkg: null };
+        if (this.#preDependOk(pkg, p, group, fix)) continue;
+        const fixbytrigaw = fix.pkg;
+        if (fixbytrigaw !== null) {
+          while (fixbytrigaw.trigaw.length > 0) {
+            const head = fixbytrigaw.trigaw[0]!;
+            this.#trigproc(head.pend, 'required');
+            if (fixbytrigaw.trigaw[0] === head) {
+              // trigproc deferred: dpkg's `while (trigaw.head) trigproc(...)` never ends.
+              throw new CrossrootError('INSTALL_PLAN_DPKG_ABORT', `dpkg loops forever processing triggers of ${head.pend.set.name} to unpack ${p.name}`, {
+                package: p.name,
+              });
+            }
+          }
+        } else if (!this.#forceDepends) {
+          throw new DpkgPackageError(`pre-dependency problem - not installing ${pkg.set.name}`);
+        }
+      }
+    }
+  }
+
+  // depcon.c depisok for one Depends/Pre-Depends group of the package being unpacked
+  // (istobe: only that package is install-new; allowunconfigd = true).
+  #preDependOk(pkg: Pkg, p: PlanPackage, group: readonly Relation[], fix: { pkg: Pkg | null }): boolean {
+    for (const rel of group) {
+      const set = this.#findSet(rel.name);
+      const possi: Possi = {
+        up: { type: 'Pre-Depends', up: pkg, list: [] },
+        ed: set,
+        arch: rel.arch ?? p.architecture,
+        archIsImplicit: rel.arch === undefined,
+        op: rel.constraint?.op,
+        version: rel.constraint?.version,
+        cyclebreak: false,
+      };
+      const versionOk = (v: string | undefined): boolean => possi.op === undefined || satisfiesConstraint(v!, possi.op, possi.version!);
+      for (const inst of set.instances) {
+        // wpb_by_istobe: the available pkgbin for the package being installed.
+        if (inst.istobe === 'installnew') {
+          const avail = { ...inst, multiArch: p.multiArch ?? 'no' };
+          if (!this.#depArchSatisfied(avail, p.architecture, possi)) continue;
+          if (versionOk(p.version)) return true;
+          continue;
+        }
+        if (!this.#depArchSatisfied(inst, inst.arch, possi)) continue;
+        switch (inst.status) {
+          case ST.INSTALLED:
+          case ST.TRIGGERSPENDING:
+            if (versionOk(inst.version)) return true;
+            break;
+          case ST.TRIGGERSAWAITED:
+          case ST.UNPACKED:
+          case ST.HALFCONFIGURED:
+            if (inst.status === ST.TRIGGERSAWAITED && versionOk(inst.version)) fix.pkg = inst;
+            if (inst.configVersion !== undefined && versionOk(inst.version) && versionOk(inst.configVersion)) return true;
+            break;
+          default:
+            break;
+        }
+      }
+      // The package being installed may provide it (depended.available, istobe install-new).
+      for (const [type, value] of p.relations) {
+        if (type !== 'Provides') continue;
+        for (const g of parseRelations(value, { field: type })) {
+          const prov = g[0]!;
+          if (prov.name.toLowerCase() !== set.name) continue;
+          if (virtualSatisfied(possi, { op: prov.constraint?.op, version: prov.constraint?.version })) return true;
+        }
+      }
+      for (const provider of set.depended) {
+        if (provider.up.type !== 'Provides') continue;
+        if (!virtualSatisfied(possi, provider)) continue;
+        const prov = provider.up.up;
+        if (prov.istobe === 'installnew') continue;
+        if (prov.status === ST.INSTALLED || prov.status === ST.TRIGGERSPENDING) return true;
+        if (prov.status === ST.TRIGGERSAWAITED) fix.pkg = prov;
+      }
+    }
+    return false;
   }
 
   // ---- configuring (src/main/packages.c) ----
@@ -1102,7 +1239,7 @@ class DpkgRunModel {
             const prov = provider.up.up;
             if (!this.#depArchSatisfied(prov, provider.arch, possi)) continue;
             thisf = this.#deppossiOkFound(prov, provider, fix, possi);
-            
+            if (thisf === Found.DEFER && prov === pkg) thisf = Found.OK;
             if (thisf > found) found = thisf;
           }
         }
@@ -1282,7 +1419,7 @@ class DpkgRunModel {
     return giveup;
   }
 
-  #trigproc(pkg: Pkg, type: 'queued' | 'deferred'): void {
+  #trigproc(pkg: Pkg, type: 'queued' | 'deferred' | 'required'): void {
     if (pkg.deferredNode !== undefined) pkg.deferredNode.pkg = null;
     pkg.deferredNode = undefined;
     if (pkg.trigpend.length === 0) {
@@ -1339,13 +1476,18 @@ class DpkgRunModel {
   // ---- the database dpkg writes at the end ----
 
   snapshot(): DpkgDatabase {
-    const pkgs = this.#hashOrder().filter((p) => p.info !== undefined && p.status !== ST.NOTINSTALLED);
+    // pkg_is_informative: installed in some way, or selected for installation.
+    const pkgs = this.#hashOrder().filter((p) => (p.info !== undefined && p.status !== ST.NOTINSTALLED) || p.selected !== undefined);
     pkgs.sort((a, b) => compareStatusOrder({ name: a.set.name, arch: a.arch, multiArch: a.multiArch }, { name: b.set.name, arch: b.arch, multiArch: b.multiArch }));
     const specOf = (p: Pkg): string => (p.multiArch === 'same' ? `${p.set.name}:${p.arch}` : p.set.name);
     const packages: InstalledPackage[] = pkgs.map((p) => {
+      if (p.status === ST.NOTINSTALLED) {
+        const sel = p.selected!;
+        return { name: p.set.name, version: sel.version, architecture: p.arch ?? sel.architecture, relations: [], hasPostinst: false, status: 'not-installed' };
+      }
       const out: InstalledPackage = { ...p.info!, status: statusName(p.status) };
       // dump.c w_configversion: not written for installed, not-installed, triggers-pending.
-      const writesConfigVersion = p.status !== ST.INSTALLED && p.status !== ST.NOTINSTALLED && p.status !== ST.TRIGGERSPENDING;
+      const writesConfigVersion = p.status !== ST.INSTALLED && p.status !== ST.TRIGGERSPENDING;
       if (p.configVersion !== undefined && writesConfigVersion) out.configVersion = p.configVersion;
       else delete out.configVersion;
       if (p.trigpend.length > 0) out.triggersPending = [...p.trigpend];
@@ -1364,7 +1506,7 @@ class DpkgRunModel {
 }
 
 // lib/dpkg/depcon.c pkg_virtual_deppossi_satisfied.
-function virtualSatisfied(dependee: Possi, provider: Possi): boolean {
+function virtualSatisfied(dependee: Pick<Possi, 'op' | 'version'>, provider: Pick<Possi, 'op' | 'version'>): boolean {
   if (provider.op !== undefined && provider.op !== '=') return false;
   if (provider.op === undefined && dependee.op !== undefined) return false;
   if (dependee.op === undefined) return true;
