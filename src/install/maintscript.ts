@@ -202,6 +202,16 @@ export function maintainerScriptPath(
   return `${admindir}/info/${s.package}${s.multiArchSame ? `:${s.arch}` : ''}.${s.script}`;
 }
 
+/** What mmdebstrap sets for everything it runs (its main(), notes §6), PATH as inside the sandbox. */
+export const MMDEBSTRAP_ENVIRONMENT: Readonly<Record<string, string>> = {
+  PATH: SCRIPT_PATH,
+  DEBIAN_FRONTEND: 'noninteractive',
+  DEBCONF_NONINTERACTIVE_SEEN: 'true',
+  LC_ALL: 'C.UTF-8',
+  LANGUAGE: 'C.UTF-8',
+  LANG: 'C.UTF-8',
+};
+
 /**
  * The script's whole environment: mmdebstrap's (see the top of this file), `extraEnv`,
  * then dpkg's variables.
@@ -214,15 +224,7 @@ export function maintainerScriptPath(
  */
 export function maintainerScriptEnvironment(run: MaintainerScriptRun): Record<string, string> {
   const root = trimRoot(run.root);
-  const env: Record<string, string> = {
-    PATH: SCRIPT_PATH,
-    DEBIAN_FRONTEND: 'noninteractive',
-    DEBCONF_NONINTERACTIVE_SEEN: 'true',
-    LC_ALL: 'C.UTF-8',
-    LANGUAGE: 'C.UTF-8',
-    LANG: 'C.UTF-8',
-    TMPDIR: `${root}/tmp`,
-  };
+  const env: Record<string, string> = { ...MMDEBSTRAP_ENVIRONMENT, TMPDIR: `${root}/tmp` };
   if (run.sourceDateEpoch !== undefined) {
     if (!Number.isSafeInteger(run.sourceDateEpoch) || run.sourceDateEpoch < 0) {
       throw new CrossrootError('INSTALL_BAD_SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH must be a non-negative integer, not ${run.sourceDateEpoch}`);

@@ -10,6 +10,7 @@ import { extendedStates } from '../install/apt-state.js';
 import { cleanupRoot, passwdUid } from '../install/cleanup.js';
 import { ensureCanRun, runInRoot } from '../install/chroot.js';
 import { installLdSoCache } from '../install/ldconfig/index.js';
+import { MMDEBSTRAP_ENVIRONMENT } from '../install/maintscript.js';
 import { NativeInstaller } from '../install/native.js';
 import { runInSandbox } from '../install/sandbox.js';
 import { createSkeleton, mergedUsrDirectories } from '../install/skeleton.js';
@@ -41,15 +42,7 @@ export interface BuildOptions extends ResolveOptions {
 
 /** The environment mmdebstrap gives dpkg and every maintainer script (notes §6). */
 export function buildEnvironment(sourceDateEpoch: number): Record<string, string> {
-  return {
-    PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
-    DEBIAN_FRONTEND: 'noninteractive',
-    DEBCONF_NONINTERACTIVE_SEEN: 'true',
-    LC_ALL: 'C.UTF-8',
-    LANGUAGE: 'C.UTF-8',
-    LANG: 'C.UTF-8',
-    SOURCE_DATE_EPOCH: String(sourceDateEpoch),
-  };
+  return { ...MMDEBSTRAP_ENVIRONMENT, SOURCE_DATE_EPOCH: String(sourceDateEpoch) };
 }
 
 /** The sources.list mmdebstrap writes for the given mirror arguments (or the default entries). */
