@@ -359,7 +359,11 @@ export async function hostMirrorLines(suite: string): Promise<string[]> {
         `mmdebstrap's default set for ${suite} comes from ${suite}, ${suite}-updates and ${suite}-security (component main)`,
     );
   }
-  return [`deb ${archive} ${suite} main`, `deb ${archive} ${suite}-updates main`, `deb ${security} ${suite}-security main`];
+  // apt reports URIs with a trailing slash; the host's sources (and so crossroot's default
+  // sources.list) have none. Without it, both tools write the same etc/apt/sources.list.
+  const a = archive.replace(/\/+$/, '');
+  const sec = security.replace(/\/+$/, '');
+  return [`deb ${a} ${suite} main`, `deb ${a} ${suite}-updates main`, `deb ${sec} ${suite}-security main`];
 }
 
 // Cross-process mutual exclusion by an O_EXCL lock file holding "PID TOKEN". A waiter
