@@ -1,4 +1,4 @@
-// Host decompressors — spawned `xz -dc` and `zstd -dc`, with the wasm xz as the fallback.
+// Host decompressors — spawned `xz -dc` (wasm xz as the fallback), zstd in process (spawned `zstd -dc` as the fallback).
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -7,6 +7,7 @@ import { CrossrootError, type ErrorContext } from '../errors.js';
 import type { ByteSource } from '../formats/byte-source.js';
 import { mapErrors, pumpThrough, pureDecompressor, type Compression, type Decompressor } from '../formats/compression.js';
 import { findProgram } from './programs.js';
+import { zstdDecompressInProcess } from './zstd.js';
 
 /** Runs `program -dc` as a streaming filter; a non-zero exit is a corrupt-input error. */
 function spawnFilter(program: string, kind: Compression, input: ByteSource, ctx: ErrorContext): AsyncIterable<Buffer> {
@@ -48,7 +49,7 @@ async function* wasmXz(input: ByteSource, ctx: ErrorContext): AsyncGenerator<Buf
 
 /**
  * The decompressor crossroot uses on this host: zlib for gzip, `xz -dc` (or wasm xz when no
- * binary exists), `zstd -dc`.
+ * binary exists), zstd in process (zstd-napi, or `zstd -dc` when its addon is missing).
  *
  * @example
  * for await (const chunk of hostDecompressor()('xz', fs.createReadStream('x.xz'), { file: 'x.xz' })) {}
@@ -60,6 +61,8 @@ export function hostDecompressor(): Decompressor {
       return xz === undefined ? wasmXz(input, ctx) : spawnFilter(xz, kind, input, ctx);
     },
     zstd: (kind, input, ctx) => {
+      const inProcess = zstdDecompressInProcess(input, ctx);
+      if (inProcess !== null) return inProcess;
       const zstd = findProgram('zstd');
       if (zstd === undefined) {
         throw new CrossrootError('HOST_MISSING_ZSTD', 'zstd is needed for .zst members: apt-get install zstd', ctx);

@@ -20,13 +20,16 @@ import type { DataEntry } from './dpkg-db/info-db.js';
 import { runMaintainerScript } from './maintscript.js';
 import { scriptToExecute } from './patches.js';
 import { TargetRoot } from './target-root.js';
-import { unpackAll, type UnpackedPackage } from './unpack.js';
+import { readPreparedIndex, type PreparedPackage } from './prepared.js';
+import { unpackAll, type PackageSource, type UnpackedPackage } from './unpack.js';
 
 /** A package the installer may be asked to unpack: its .deb and, for stage 1, what pre-extraction left. */
 export interface NativePackage {
   deb: string;
   /** The name to show in messages (the archive's file name), when `deb` is a cache path. */
   label?: string;
+  /** The package's prepared form: read instead of `deb` (no decompression of xz). */
+  prepared?: PreparedPackage;
   unpacked?: UnpackedPackage;
 }
 
@@ -122,13 +125,13 @@ export class NativeInstaller {
     run: { frontendLocked?: boolean } = {},
   ): Promise<void> {
     // Archives not pre-extracted are read for their control data first (extracted later, after preinst).
-    const prepared = new Map<string, { deb: string; label: string; unpacked?: UnpackedPackage; plan: PlanPackage; members: UnpackedPackage['control']['members'] }>();
+    const prepared = new Map<string, { source: PackageSource; label: string; unpacked?: UnpackedPackage; plan: PlanPackage; members: UnpackedPackage['control']['members'] }>();
     const planArchives: PlanPackage[] = [];
     for (const p of packages) {
-      const u = p.unpacked ?? (await this.#readOnly(p.deb, p.label ?? p.deb));
+      const u = p.unpacked ?? (await this.#readOnly(p.prepared ?? p.deb, p.label ?? p.deb));
       const plan = planPackage(u);
       this.#versions.set(plan.name, plan.version);
-      prepared.set(plan.name, { deb: p.deb, label: p.label ?? p.deb, unpacked: p.unpacked, plan, members: u.control.members });
+      prepared.set(plan.name, { source: p.prepared ?? p.deb, label: p.label ?? p.deb, unpacked: p.unpacked, plan, members: u.control.members });
       planArchives.push(plan);
     }
     const dpkgAction: DpkgAction =
@@ -153,7 +156,7 @@ export class NativeInstaller {
             extract: async () => {
               let u = p.unpacked;
               if (u === undefined) {
-                [u] = await unpackAll([p.deb], this.#root, { decompressor: this.#opts.decompressor, jobs: 1, semantics: 'dpkg', names: [p.label] });
+                [u] = await unpackAll([p.source], this.#root, { decompressor: this.#opts.decompressor, jobs: 1, semantics: 'dpkg', names: [p.label] });
                 await this.#touch(u!.createdParents);
               }
               await this.#touch(u!.fileParents);
@@ -180,8 +183,12 @@ export class NativeInstaller {
     return data !== undefined && createHash('md5').update(data).digest('hex') === newHash ? 'keep' : 'install';
   }
 
-  /** Control data and member list of a .deb without writing anything (for planning). */
-  async #readOnly(deb: string, label: string): Promise<UnpackedPackage> {
+  /** Control data and member list of a package without writing anything (for planning). */
+  async #readOnly(deb: PackageSource, label: string): Promise<UnpackedPackage> {
+    if (typeof deb !== 'string') {
+      const { control, entries, md5 } = await readPreparedIndex(deb, label);
+      return { deb: deb.index, control, entries, md5, fileParents: new Set(), createdParents: new Set() };
+    }
     const entries: UnpackedPackage['entries'] = [];
     const control = await readDeb(createReadStream(deb), {
       file: label,

@@ -32,10 +32,16 @@ import { CrossrootError, addContext, type ErrorContext } from '../errors.js';
 import type { Decompressor } from '../formats/compression.js';
 import { readDeb, type DebControl } from '../formats/deb/read.js';
 import type { TarEntry } from '../formats/tar/entry.js';
+import type { TarMember } from '../formats/tar/read.js';
+import { readPrepared, type PreparedPackage } from './prepared.js';
 import type { TargetRoot } from './target-root.js';
+
+/** A package to unpack: a .deb, or its prepared form (prepared.ts). */
+export type PackageSource = string | PreparedPackage;
 
 /** One unpacked package: its control data and its data.tar members in archive order. */
 export interface UnpackedPackage {
+  /** The .deb, or the index of the prepared package, it was unpacked from. */
   deb: string;
   control: DebControl;
   entries: TarEntry[];
@@ -131,19 +137,21 @@ let temporaries = 0;
 /** Writes one member through the guard; returns where it landed, whether it is new, and a file's MD5. */
 async function writeMember(
   root: TargetRoot,
-  entry: TarEntry,
-  body: AsyncIterable<Buffer>,
+  member: TarMember & { md5?: string },
   order: number,
   claims: Claims,
   ctx: ErrorContext,
 ): Promise<{ path: string; created: boolean; md5: string | undefined }> {
+  const { entry } = member;
   const at = { ...ctx, path: entry.path };
   const { path } = await root.place(entry.path, at, claims.knownDirs);
   const created = lstatSync(path, { throwIfNoEntry: false }) === undefined;
-  return { path, created, md5: await placeMember(root, path, entry, body, order, claims, at) };
+  return { path, created, md5: await placeMember(root, path, member, order, claims, at) };
 }
 
-async function placeMember(root: TargetRoot, path: string, entry: TarEntry, body: AsyncIterable<Buffer>, order: number, claims: Claims, at: ErrorContext): Promise<string | undefined> {
+/** Places one member at `path`; a file's MD5 is the member's own (a prepared package's) or computed while writing. */
+async function placeMember(root: TargetRoot, path: string, member: TarMember & { md5?: string }, order: number, claims: Claims, at: ErrorContext): Promise<string | undefined> {
+  const { entry, body } = member;
   if (entry.type === 'dir') {
     const st = lstatSync(path, { throwIfNoEntry: false });
     if (st === undefined) mkdirSync(path, { recursive: true, mode: 0o755 });
@@ -162,10 +170,10 @@ async function placeMember(root: TargetRoot, path: string, entry: TarEntry, body
     // Stream into a fresh temporary name (O_EXCL: never through a symlink), then rename.
     const tmp = `${path}.crossroot-new-${process.pid}-${++temporaries}`;
     const fd = openSync(tmp, 'wx', 0o600);
-    const md5 = createHash('md5');
+    const md5 = member.md5 === undefined ? createHash('md5') : undefined;
     try {
       for await (const chunk of body) {
-        md5.update(chunk);
+        md5?.update(chunk);
         writeSync(fd, chunk);
       }
     } catch (err) {
@@ -185,7 +193,7 @@ async function placeMember(root: TargetRoot, path: string, entry: TarEntry, body
       }
     });
     if (!wrote) rmSync(tmp, { force: true });
-    return md5.digest('hex');
+    return member.md5 ?? md5!.digest('hex');
   }
   await claims.write(path, order, async () => {
     if (entry.type === 'symlink') {
@@ -219,7 +227,7 @@ async function placeMember(root: TargetRoot, path: string, entry: TarEntry, body
  * const unpacked = await unpackAll(debPaths, new TargetRoot('/tmp/root'), { decompressor: hostDecompressor(), jobs: 2 });
  */
 export async function unpackAll(
-  debs: string[],
+  debs: readonly PackageSource[],
   root: TargetRoot,
   opts: {
     decompressor: Decompressor;
@@ -239,20 +247,22 @@ export async function unpackAll(
         const md5 = new Map<string, string>();
         const fileParents = new Set<string>();
         const createdParents = new Set<string>();
-        const ctx = { file: opts.names?.[order] ?? deb };
+        const path = typeof deb === 'string' ? deb : deb.index;
+        const ctx = { file: opts.names?.[order] ?? path };
         try {
-          const control = await readDeb(createReadStream(deb, { highWaterMark: 1 << 20 }), {
-            file: ctx.file,
-            decompressor: opts.decompressor,
-            onData: async ({ entry, body }, c) => {
-              entries.push(entry);
-              const w = await writeMember(root, entry, body, order, claims, { ...ctx, member: c.memberNames.data, package: c.control.get('Package') });
-              if (w.md5 !== undefined) md5.set(entry.path, w.md5);
-              if (entry.type !== 'dir') fileParents.add(dirname(w.path));
-              if (w.created && w.path !== root.root) createdParents.add(dirname(w.path));
-            },
-          });
-          return { deb, control, entries, md5, fileParents, createdParents };
+          const onData = async (member: TarMember & { md5?: string }, c: DebControl) => {
+            const { entry } = member;
+            entries.push(entry);
+            const w = await writeMember(root, member, order, claims, { ...ctx, member: c.memberNames.data, package: c.control.get('Package') });
+            if (w.md5 !== undefined) md5.set(entry.path, w.md5);
+            if (entry.type !== 'dir') fileParents.add(dirname(w.path));
+            if (w.created && w.path !== root.root) createdParents.add(dirname(w.path));
+          };
+          const control =
+            typeof deb === 'string'
+              ? await readDeb(createReadStream(deb, { highWaterMark: 1 << 20 }), { file: ctx.file, decompressor: opts.decompressor, onData })
+              : (await readPrepared(deb, { file: ctx.file, decompressor: opts.decompressor, onData })).control;
+          return { deb: path, control, entries, md5, fileParents, createdParents };
         } catch (err) {
           throw addContext(err, ctx);
         }

@@ -105,10 +105,10 @@ function exitOf(child: ChildProcess, what: string, target: string): Promise<void
  * stream with no end-of-archive in between (mmdebstrap prints the headers first "because there
  * is no way to prevent tar from writing NULL entries at the end"), compressed by TARGET's suffix.
  *
- * Streams end to end: tar → this process → the compressor (or the file). The bytes land in a
- * temporary file beside `target`, which is renamed over it only after every process exited 0
- * and the data was synced; on any failure the temporary is removed and an existing `target` is
- * left as it was.
+ * Streams end to end: tar → the file, or tar → this process → the compressor → the file.
+ * The bytes land in a temporary file beside `target`, which is renamed over it only after
+ * every process exited 0 and the data was synced; on any failure the temporary is removed
+ * and an existing `target` is left as it was.
  *
  * @example
  * await writeRootTarball('/tmp/root', 'bookworm.tar.zst', { sourceDateEpoch: 1700000000 });
@@ -145,35 +145,35 @@ export async function writeRootTarball(root: string, target: string, opts: RootT
   try {
     fh = await open(tmp, 'wx', 0o644);
     await fh.chmod(0o644); // mmdebstrap's umask 022, whatever ours is
-    const tar = spawn(tarPath, gnuTarArguments(root, sde, rootStat.uid === 0), {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: tarEnvironment(),
-    });
-    children.push(tar);
-    const exits = [exitOf(tar, 'tar', target)];
-    // Headers first, then tar's stream, as one byte stream. tar's stdout is piped at once:
-    // Node resumes (and so discards) a child's unread stdout when the child exits, and a small
-    // root's tar can exit before this process gets round to reading.
-    const archive = new PassThrough({ highWaterMark: 1 << 20 });
-    if (header.length > 0) archive.write(header);
-    tar.stdout!.pipe(archive);
-    let copy: Promise<void>;
     let comp: ChildProcess | undefined;
+    let copy: Promise<void>;
+    let tar: ChildProcess;
     if (compressor === undefined) {
-      const out = fh;
-      copy = (async () => {
-        for await (const chunk of archive as AsyncIterable<Buffer>) await out.write(chunk);
-      })();
+      // Headers first, then tar writes straight into the file after them: the child's stdout
+      // shares this descriptor's offset, and nothing passes through this process.
+      if (header.length > 0) await fh.write(header);
+      tar = spawn(tarPath, gnuTarArguments(root, sde, rootStat.uid === 0), { stdio: ['ignore', fh.fd, 'pipe'], env: tarEnvironment() });
+      children.push(tar);
+      copy = Promise.resolve();
     } else {
-      // The compressor writes the file itself; only its input passes through this process.
+      tar = spawn(tarPath, gnuTarArguments(root, sde, rootStat.uid === 0), { stdio: ['ignore', 'pipe', 'pipe'], env: tarEnvironment() });
+      children.push(tar);
+      // Headers first, then tar's stream, as one byte stream into the compressor, which writes
+      // the file itself. tar's stdout is piped at once: Node resumes (and so discards) a
+      // child's unread stdout when the child exits, and a small root's tar can exit before
+      // this process gets round to reading.
+      const archive = new PassThrough({ highWaterMark: 1 << 20 });
+      if (header.length > 0) archive.write(header);
+      tar.stdout!.pipe(archive);
       comp = spawn(compressorPath!, [...compressor.args], {
         stdio: ['pipe', fh.fd, 'pipe'],
         env: compressorEnvironment(),
       });
       children.push(comp);
-      exits.push(exitOf(comp, compressor.name, target));
       copy = pipeline(archive, comp.stdin!);
     }
+    const exits = [exitOf(tar, 'tar', target)];
+    if (comp !== undefined) exits.push(exitOf(comp, compressor!.name, target));
     for (const e of exits) e.catch(() => undefined); // judged below, after all have ended
     const copyError = await copy.then(
       () => undefined,

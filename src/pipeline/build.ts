@@ -16,6 +16,8 @@ import { runInSandbox } from '../install/sandbox.js';
 import { createSkeleton, mergedUsrDirectories } from '../install/skeleton.js';
 import { TargetRoot } from '../install/target-root.js';
 import { unpackAll } from '../install/unpack.js';
+import { PREPARED_DIR, PreparedStore, type PreparedPackage } from '../install/prepared.js';
+import pLimit from 'p-limit';
 import { writeRootDirectory } from '../output/directory.js';
 import { writeRootTarball } from '../output/tarball.js';
 import { downloadAll, type DownloadProgress } from '../repository/download.js';
@@ -126,6 +128,21 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     return d;
   };
 
+  // The native installer reads prepared packages (decompressed once, kept in the cache).
+  const decompressor = hostDecompressor();
+  const preparedOf = new Map<string, PreparedPackage>();
+  if (opts.installer === 'native') {
+    log(`preparing ${resolved.ordered.length} packages`);
+    const store = new PreparedStore(join(opts.cache.dir, PREPARED_DIR));
+    const limit = pLimit(Math.max(1, opts.jobs));
+    await Promise.all(
+      resolved.ordered.map((r) =>
+        limit(async () => preparedOf.set(r.package, await store.prepare(deb(r.package), r.sha256, { decompressor, file: archiveFileName(r) }))),
+      ),
+    );
+  }
+  const prepared = (name: string) => preparedOf.get(name.replace(/:[^:]*$/, ''));
+
   const root = await mkdtemp(join(tmpdir(), 'crossroot-root-'));
   try {
     await chmod(root, 0o755);
@@ -138,7 +155,6 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
       }
     }
     const env = buildEnvironment(opts.sourceDateEpoch);
-    const decompressor = hostDecompressor();
     const native = opts.installer === 'native' ? await NativeInstaller.open({ root, arch: opts.arch, sourceDateEpoch: opts.sourceDateEpoch, decompressor, env }) : undefined;
     if (opts.installer === 'chroot') await ensureCanRun(opts.arch);
     // The packages where apt leaves them for dpkg (hard links into the cache where possible);
@@ -168,7 +184,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
       }
       await rm(dir, { recursive: true, force: true });
     }
-    const stage1 = resolved.plan.stage1.records.map((r: PackageRecord) => deb(r.package));
+    const stage1 = resolved.plan.stage1.records.map((r: PackageRecord) => prepared(r.package) ?? deb(r.package));
     log(`unpacking ${stage1.length} packages`);
     const names = resolved.plan.stage1.records.map((r) => archiveFileName(r));
     const unpacked = await unpackAll(stage1, new TargetRoot(root), { decompressor, jobs: opts.jobs, names });
@@ -188,7 +204,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
       log(`apt's run: ${run.steps.map((s) => `${s.action} ${s.packages.length}`).join(', ')}`);
       for (const step of run.steps) {
         if (native !== undefined) {
-          if (step.action === 'unpack') await native.run({ action: 'unpack', noTriggers: true }, step.packages.map((n) => ({ deb: deb(n), label: debInRoot(n).split('/').pop() })), { frontendLocked: true });
+          if (step.action === 'unpack') await native.run({ action: 'unpack', noTriggers: true }, step.packages.map((n) => ({ deb: deb(n), prepared: prepared(n), label: debInRoot(n).split('/').pop() })), { frontendLocked: true });
           else if (step.action === 'configure') await native.run({ action: 'configure', packages: step.arguments, noTriggers: true }, [], { frontendLocked: true });
           else await native.run({ action: 'configure', packages: 'pending' }, [], { frontendLocked: true });
         } else {

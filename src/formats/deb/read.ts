@@ -39,6 +39,15 @@ export interface ReadDebOptions {
   onControl?: (control: DebControl) => void | Promise<void>;
   /** Called for each data.tar member; a body left unread is skipped. */
   onData?: (member: TarMember, control: DebControl) => void | Promise<void>;
+  /** Sees the decompressed data.tar, chunk by chunk, before the members are parsed from it. */
+  tapData?: (chunk: Buffer) => void | Promise<void>;
+}
+
+async function* tapped(source: AsyncIterable<Buffer>, tap: (chunk: Buffer) => void | Promise<void>): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    await tap(chunk);
+    yield chunk;
+  }
 }
 
 /** Data compressions dpkg-deb can read; bzip2/lzma are legal but unsupported here (named in the error). */
@@ -95,7 +104,8 @@ export async function readDeb(source: ByteSource, opts: ReadDebOptions): Promise
       control!.compression.data = kind;
       control!.memberNames.data = member;
       await opts.onControl?.(control!);
-      for await (const m of readTar(decompressor(kind, body, { file, member }), { file, member })) {
+      const data = decompressor(kind, body, { file, member });
+      for await (const m of readTar(opts.tapData === undefined ? data : tapped(data, opts.tapData), { file, member })) {
         await opts.onData?.(m, control!);
       }
       state = 'done';

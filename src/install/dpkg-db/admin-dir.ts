@@ -7,9 +7,12 @@
 // writing (the tar writer clamps them), except where dpkg keeps an archive's: the control
 // files it extracts into tmp.ci/ and renames into info/ (`write(..., mtime)`).
 
-import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { chmodSync, closeSync, fchmodSync, futimesSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+
+/** Numbers the temporary names of one process (no randomness: STYLE). */
+let temporaries = 0;
 
 type Op = { kind: 'write'; data: Buffer; mode: number; mtime?: number } | { kind: 'delete' };
 
@@ -127,16 +130,20 @@ export class AdminDir {
     return this.#ops.size > 0 || this.#mkdirs.size > 0 || this.#rmdirs.size > 0;
   }
 
-  /** Makes the disk match: removed trees first, then new directories, then files (each atomically). */
+  /**
+   * Makes the disk match: removed trees first, then new directories, then files (each
+   * atomically). Synchronous calls: a flush before every maintainer script writes hundreds
+   * of small files, and a thread-pool hop per call costs more than the call.
+   */
   async flush(): Promise<void> {
-    await mkdir(this.path, { recursive: true });
-    for (const rel of this.#rmdirs) await rm(join(this.path, rel), { recursive: true, force: true });
+    mkdirSync(this.path, { recursive: true });
+    for (const rel of this.#rmdirs) rmSync(join(this.path, rel), { recursive: true, force: true });
     this.#rmdirs.clear();
     for (const [rel, mode] of [...this.#mkdirs].sort(([a], [b]) => a.split('/').length - b.split('/').length)) {
       const full = join(this.path, rel);
       try {
-        await mkdir(full);
-        await chmod(full, mode);
+        mkdirSync(full);
+        chmodSync(full, mode);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
@@ -145,23 +152,23 @@ export class AdminDir {
     for (const [rel, op] of this.#ops) {
       const full = join(this.path, rel);
       if (op.kind === 'delete') {
-        await rm(full, { force: true });
+        rmSync(full, { force: true });
         continue;
       }
-      await mkdir(dirname(full), { recursive: true });
-      const tmp = join(dirname(full), `.${rel.split('/').pop()}.crossroot-${process.pid}-${randomBytes(4).toString('hex')}`);
-      const fh = await open(tmp, 'wx', 0o600);
+      mkdirSync(dirname(full), { recursive: true });
+      const tmp = join(dirname(full), `.${rel.split('/').pop()}.crossroot-${process.pid}-${++temporaries}`);
+      const fd = openSync(tmp, 'wx', 0o600);
       try {
-        await fh.writeFile(op.data);
-        await fh.chmod(op.mode);
-        if (op.mtime !== undefined) await fh.utimes(op.mtime, op.mtime);
+        writeFileSync(fd, op.data);
+        fchmodSync(fd, op.mode);
+        if (op.mtime !== undefined) futimesSync(fd, op.mtime, op.mtime);
       } finally {
-        await fh.close();
+        closeSync(fd);
       }
       try {
-        await rename(tmp, full);
+        renameSync(tmp, full);
       } catch (err) {
-        await rm(tmp, { force: true });
+        rmSync(tmp, { force: true });
         throw err;
       }
     }
