@@ -1,5 +1,11 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // crossroot command line — dispatch, help and exit codes; every command is wiring only.
+//
+// The interpreter line keeps V8's young generation small: unpacking streams hundreds of
+// megabytes through short-lived buffers whose memory V8 frees only when it collects, and
+// with its default 16 MiB semi-spaces a buildd build peaked at 203 MB resident instead of
+// about 170 MB, at the same speed. Every spawn forks this process, at a cost in proportion
+// to its size. (`env -S`: coreutils 8.30 and later.)
 
 import { CrossrootError, exitCodeFor } from '../errors.js';
 import { compareCommand } from './commands/compare.js';

@@ -21,7 +21,7 @@ import { runMaintainerScript } from './maintscript.js';
 import { scriptToExecute } from './patches.js';
 import { TargetRoot } from './target-root.js';
 import { readPreparedIndex, type PreparedPackage } from './prepared.js';
-import { unpackAll, type PackageSource, type UnpackedPackage } from './unpack.js';
+import { unpackAll, type StagedPackage, type UnpackedPackage } from './unpack.js';
 
 /** A package the installer may be asked to unpack: its .deb and, for stage 1, what pre-extraction left. */
 export interface NativePackage {
@@ -30,6 +30,8 @@ export interface NativePackage {
   label?: string;
   /** The package's prepared form: read instead of `deb` (no decompression of xz). */
   prepared?: PreparedPackage;
+  /** Its files written ahead (stagePackage): unpacking renames them in. */
+  staged?: Promise<StagedPackage>;
   unpacked?: UnpackedPackage;
 }
 
@@ -125,13 +127,13 @@ export class NativeInstaller {
     run: { frontendLocked?: boolean } = {},
   ): Promise<void> {
     // Archives not pre-extracted are read for their control data first (extracted later, after preinst).
-    const prepared = new Map<string, { source: PackageSource; label: string; unpacked?: UnpackedPackage; plan: PlanPackage; members: UnpackedPackage['control']['members'] }>();
+    const prepared = new Map<string, { source: string | PreparedPackage; staged?: Promise<StagedPackage>; label: string; unpacked?: UnpackedPackage; plan: PlanPackage; members: UnpackedPackage['control']['members'] }>();
     const planArchives: PlanPackage[] = [];
     for (const p of packages) {
       const u = p.unpacked ?? (await this.#readOnly(p.prepared ?? p.deb, p.label ?? p.deb));
       const plan = planPackage(u);
       this.#versions.set(plan.name, plan.version);
-      prepared.set(plan.name, { source: p.prepared ?? p.deb, label: p.label ?? p.deb, unpacked: p.unpacked, plan, members: u.control.members });
+      prepared.set(plan.name, { source: p.prepared ?? p.deb, staged: p.staged, label: p.label ?? p.deb, unpacked: p.unpacked, plan, members: u.control.members });
       planArchives.push(plan);
     }
     const dpkgAction: DpkgAction =
@@ -156,7 +158,7 @@ export class NativeInstaller {
             extract: async () => {
               let u = p.unpacked;
               if (u === undefined) {
-                [u] = await unpackAll([p.source], this.#root, { decompressor: this.#opts.decompressor, jobs: 1, semantics: 'dpkg', names: [p.label] });
+                [u] = await unpackAll([p.staged === undefined ? p.source : await p.staged], this.#root, { decompressor: this.#opts.decompressor, jobs: 1, semantics: 'dpkg', names: [p.label] });
                 await this.#touch(u!.createdParents);
               }
               await this.#touch(u!.fileParents);
@@ -184,7 +186,7 @@ export class NativeInstaller {
   }
 
   /** Control data and member list of a package without writing anything (for planning). */
-  async #readOnly(deb: PackageSource, label: string): Promise<UnpackedPackage> {
+  async #readOnly(deb: string | PreparedPackage, label: string): Promise<UnpackedPackage> {
     if (typeof deb !== 'string') {
       const { control, entries, md5 } = await readPreparedIndex(deb, label);
       return { deb: deb.index, control, entries, md5, fileParents: new Set(), createdParents: new Set() };

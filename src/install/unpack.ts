@@ -13,6 +13,9 @@ import {
   chmodSync,
   closeSync,
   createReadStream,
+  fchmodSync,
+  fchownSync,
+  futimesSync,
   lchownSync,
   linkSync,
   lstatSync,
@@ -26,7 +29,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { chmod, lchown, utimes } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import { CrossrootError, addContext, type ErrorContext } from '../errors.js';
 import type { Decompressor } from '../formats/compression.js';
@@ -36,8 +39,70 @@ import type { TarMember } from '../formats/tar/read.js';
 import { readPrepared, type PreparedPackage } from './prepared.js';
 import type { TargetRoot } from './target-root.js';
 
-/** A package to unpack: a .deb, or its prepared form (prepared.ts). */
-export type PackageSource = string | PreparedPackage;
+/**
+ * A package whose regular files were written ahead (stagePackage): data, owner, mode and
+ * mtime in place under a staging directory on the root's file system, to be renamed in.
+ */
+export interface StagedPackage {
+  kind: 'staged';
+  /** What it was read from (for messages). */
+  index: string;
+  control: DebControl;
+  members: { entry: TarEntry; md5?: string; staged?: string }[];
+}
+
+/** A package to unpack: a .deb, its prepared form (prepared.ts), or its staged files. */
+export type PackageSource = string | PreparedPackage | StagedPackage;
+
+const NO_BODY: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }) };
+let staged = 0;
+
+/**
+ * Writes a package's regular files ahead into `dir` (on the root's file system), each
+ * complete with its owner, mode and mtime, so that unpacking it later is renames: the
+ * writing can then overlap other work (maintainer scripts) instead of following it. The
+ * member list and MD5s come along. `file` names the package in messages.
+ *
+ * @example
+ * const s = await stagePackage(prepared, '/tmp/crossroot-staging-x', { decompressor, file: 'gcc-12_12.2.0-14_amd64.deb' });
+ * await unpackAll([s], root, { decompressor, jobs: 1, semantics: 'dpkg' });
+ */
+export async function stagePackage(source: string | PreparedPackage, dir: string, opts: { decompressor: Decompressor; file: string }): Promise<StagedPackage> {
+  const members: StagedPackage['members'] = [];
+  const onData = async (member: SourceMember) => {
+    const { entry } = member;
+    if (entry.type !== 'file') {
+      members.push({ entry });
+      return;
+    }
+    const path = join(dir, `${++staged}`);
+    const fd = openSync(path, 'wx', 0o600);
+    const md5 = member.md5 === undefined ? createHash('md5') : undefined;
+    try {
+      for await (const chunk of member.body) {
+        md5?.update(chunk);
+        writeSync(fd, chunk);
+      }
+      // chown clears set-id bits: the mode after it.
+      fchownSync(fd, entry.uid, entry.gid);
+      fchmodSync(fd, entry.mode);
+      futimesSync(fd, entry.mtime, entry.mtime);
+    } finally {
+      closeSync(fd);
+    }
+    members.push({ entry, md5: member.md5 ?? md5!.digest('hex'), staged: path });
+  };
+  try {
+    const control =
+      typeof source === 'string'
+        ? await readDeb(createReadStream(source, { highWaterMark: 1 << 20 }), { file: opts.file, decompressor: opts.decompressor, onData })
+        : (await readPrepared(source, { file: opts.file, decompressor: opts.decompressor, onData })).control;
+    return { kind: 'staged', index: typeof source === 'string' ? source : source.index, control, members };
+  } catch (err) {
+    for (const m of members) if (m.staged !== undefined) rmSync(m.staged, { force: true });
+    throw addContext(err, { file: opts.file });
+  }
+}
 
 /** One unpacked package: its control data and its data.tar members in archive order. */
 export interface UnpackedPackage {
@@ -134,10 +199,24 @@ function mknod(path: string, e: TarEntry): Promise<void> {
 
 let temporaries = 0;
 
+/** A data.tar member as unpackAll gets it: with its MD5 when known, or as a file staged ahead. */
+type SourceMember = TarMember & { md5?: string; staged?: string };
+
+/** Renames a complete file (data and attributes) over `path`, which must not be a directory. */
+function renameInto(from: string, path: string, at: ErrorContext): void {
+  try {
+    renameSync(from, path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR' || code === 'ENOTEMPTY') throw new CrossrootError('INSTALL_CONFLICT', 'a directory is in the way of a file member', at);
+    throw err;
+  }
+}
+
 /** Writes one member through the guard; returns where it landed, whether it is new, and a file's MD5. */
 async function writeMember(
   root: TargetRoot,
-  member: TarMember & { md5?: string },
+  member: SourceMember,
   order: number,
   claims: Claims,
   ctx: ErrorContext,
@@ -149,8 +228,12 @@ async function writeMember(
   return { path, created, md5: await placeMember(root, path, member, order, claims, at) };
 }
 
-/** Places one member at `path`; a file's MD5 is the member's own (a prepared package's) or computed while writing. */
-async function placeMember(root: TargetRoot, path: string, member: TarMember & { md5?: string }, order: number, claims: Claims, at: ErrorContext): Promise<string | undefined> {
+/**
+ * Places one member at `path`; a file's MD5 is the member's own (a prepared package's) or
+ * computed while writing. A staged file (stagePackages) already has its data and attributes
+ * and is renamed into place.
+ */
+async function placeMember(root: TargetRoot, path: string, member: SourceMember, order: number, claims: Claims, at: ErrorContext): Promise<string | undefined> {
   const { entry, body } = member;
   if (entry.type === 'dir') {
     const st = lstatSync(path, { throwIfNoEntry: false });
@@ -165,6 +248,12 @@ async function placeMember(root: TargetRoot, path: string, member: TarMember & {
   if (!claims.madeDirs.has(parent)) {
     mkdirSync(parent, { recursive: true, mode: 0o755 });
     claims.madeDirs.add(parent);
+  }
+  if (entry.type === 'file' && member.staged !== undefined) {
+    const staged = member.staged;
+    const wrote = await claims.write(path, order, async () => renameInto(staged, path, at));
+    if (!wrote) rmSync(staged, { force: true });
+    return member.md5;
   }
   if (entry.type === 'file') {
     // Stream into a fresh temporary name (O_EXCL: never through a symlink), then rename.
@@ -184,13 +273,7 @@ async function placeMember(root: TargetRoot, path: string, member: TarMember & {
     closeSync(fd);
     const wrote = await claims.write(path, order, async () => {
       setAttributes(tmp, entry);
-      try {
-        renameSync(tmp, path);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EISDIR' || code === 'ENOTEMPTY') throw new CrossrootError('INSTALL_CONFLICT', 'a directory is in the way of a file member', at);
-        throw err;
-      }
+      renameInto(tmp, path, at);
     });
     if (!wrote) rmSync(tmp, { force: true });
     return member.md5 ?? md5!.digest('hex');
@@ -250,7 +333,7 @@ export async function unpackAll(
         const path = typeof deb === 'string' ? deb : deb.index;
         const ctx = { file: opts.names?.[order] ?? path };
         try {
-          const onData = async (member: TarMember & { md5?: string }, c: DebControl) => {
+          const onData = async (member: SourceMember, c: DebControl) => {
             const { entry } = member;
             entries.push(entry);
             const w = await writeMember(root, member, order, claims, { ...ctx, member: c.memberNames.data, package: c.control.get('Package') });
@@ -258,10 +341,15 @@ export async function unpackAll(
             if (entry.type !== 'dir') fileParents.add(dirname(w.path));
             if (w.created && w.path !== root.root) createdParents.add(dirname(w.path));
           };
-          const control =
-            typeof deb === 'string'
-              ? await readDeb(createReadStream(deb, { highWaterMark: 1 << 20 }), { file: ctx.file, decompressor: opts.decompressor, onData })
-              : (await readPrepared(deb, { file: ctx.file, decompressor: opts.decompressor, onData })).control;
+          let control: DebControl;
+          if (typeof deb === 'string') {
+            control = await readDeb(createReadStream(deb, { highWaterMark: 1 << 20 }), { file: ctx.file, decompressor: opts.decompressor, onData });
+          } else if ('kind' in deb) {
+            control = deb.control;
+            for (const m of deb.members) await onData({ entry: m.entry, body: NO_BODY, md5: m.md5, staged: m.staged }, control);
+          } else {
+            control = (await readPrepared(deb, { file: ctx.file, decompressor: opts.decompressor, onData })).control;
+          }
           return { deb: path, control, entries, md5, fileParents, createdParents };
         } catch (err) {
           throw addContext(err, ctx);

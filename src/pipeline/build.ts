@@ -15,7 +15,7 @@ import { NativeInstaller } from '../install/native.js';
 import { runInSandbox } from '../install/sandbox.js';
 import { createSkeleton, mergedUsrDirectories } from '../install/skeleton.js';
 import { TargetRoot } from '../install/target-root.js';
-import { unpackAll } from '../install/unpack.js';
+import { stagePackage, unpackAll, type StagedPackage } from '../install/unpack.js';
 import { PREPARED_DIR, PreparedStore, type PreparedPackage } from '../install/prepared.js';
 import pLimit from 'p-limit';
 import { writeRootDirectory } from '../output/directory.js';
@@ -143,7 +143,11 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
   }
   const prepared = (name: string) => preparedOf.get(name.replace(/:[^:]*$/, ''));
 
+  const recordOf = new Map(resolved.ordered.map((r) => [r.package, r]));
   const root = await mkdtemp(join(tmpdir(), 'crossroot-root-'));
+  // Beside the root, so that staged files are renamed into it within one file system.
+  const staging = { dir: await mkdtemp(join(tmpdir(), 'crossroot-staging-')), chain: Promise.resolve() as Promise<void>, stopped: false };
+  const stagedOf = new Map<string, Promise<StagedPackage>>();
   try {
     await chmod(root, 0o755);
     await createSkeleton(root, { architectures: [opts.arch], sourcesList: sourcesListText(resolved, opts.mirrors) });
@@ -188,6 +192,28 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     log(`unpacking ${stage1.length} packages`);
     const names = resolved.plan.stage1.records.map((r) => archiveFileName(r));
     const unpacked = await unpackAll(stage1, new TargetRoot(root), { decompressor, jobs: opts.jobs, names });
+    // The apt runs' packages have their files written ahead, one package after another,
+    // while the essential set's scripts run (they leave a core idle): unpacking them is
+    // then renames. Not before: the pre-extraction above is on the critical path.
+    if (native !== undefined) {
+      for (const run of [resolved.plan.mergedUsr, resolved.plan.stage2]) {
+        for (const step of run?.steps ?? []) {
+          if (step.action !== 'unpack') continue;
+          for (const n of step.packages) {
+            const p = prepared(n);
+            if (p === undefined) continue;
+            const file = archiveFileName(recordOf.get(n.replace(/:[^:]*$/, ''))!);
+            const staged = staging.chain.then(() => (staging.stopped ? Promise.reject(new Error('staging stopped')) : stagePackage(p, staging.dir, { decompressor, file })));
+            staged.catch(() => undefined); // awaited (and reported) where the package is unpacked
+            stagedOf.set(n, staged);
+            staging.chain = staged.then(
+              () => undefined,
+              () => undefined,
+            );
+          }
+        }
+      }
+    }
     // mmdebstrap's policy-rc.d (no service starts while building), removed at the end.
     await mkdir(join(root, 'usr/sbin'), { recursive: true });
     await writeFile(join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
@@ -204,7 +230,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
       log(`apt's run: ${run.steps.map((s) => `${s.action} ${s.packages.length}`).join(', ')}`);
       for (const step of run.steps) {
         if (native !== undefined) {
-          if (step.action === 'unpack') await native.run({ action: 'unpack', noTriggers: true }, step.packages.map((n) => ({ deb: deb(n), prepared: prepared(n), label: debInRoot(n).split('/').pop() })), { frontendLocked: true });
+          if (step.action === 'unpack') await native.run({ action: 'unpack', noTriggers: true }, step.packages.map((n) => ({ deb: deb(n), prepared: prepared(n), staged: stagedOf.get(n), label: debInRoot(n).split('/').pop() })), { frontendLocked: true });
           else if (step.action === 'configure') await native.run({ action: 'configure', packages: step.arguments, noTriggers: true }, [], { frontendLocked: true });
           else await native.run({ action: 'configure', packages: 'pending' }, [], { frontendLocked: true });
         } else {
@@ -229,6 +255,10 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     }
     return resolved;
   } finally {
+    staging.stopped = true;
+    await staging.chain;
+    await rm(staging.dir, { recursive: true, force: true });
     await rm(root, { recursive: true, force: true });
   }
 }
+
