@@ -4,12 +4,22 @@
 # same run, warm caches. Prints wall time, CPU time (user+sys) and peak RSS of each, and the ratio.
 # mmdebstrap's chrootless mode runs maintainer scripts as root on the host: it runs here inside
 # bwrap with the host read-only (only its work directory writable), as crossroot's scripts do.
+#
+# Fairness: both build their root in the same file system (TMPDIR under the work directory),
+# both are warmed up with one untimed build of each variant (crossroot's warm-up makes its
+# prepared packages, mmdebstrap's fills the page cache), and every timed build starts after
+# `sync` and a pause (BENCH_SETTLE seconds, default 65). The pause matters on ext4: when it
+# allocates inodes it skips those freed in the last 60 s (300 s while their table block is
+# dirty; fs/ext4/ialloc.c, recently_deleted()), so a build that creates 13,000 files right
+# after another build removed as many spends seconds in the kernel (seen with perf: a buildd
+# build took 22-26 s right after another, 13.6 s after a pause), whichever tool it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d /var/tmp/crossroot-bench.XXXXXX)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
-cli="node $PWD/dist/cli/main.js"
+# The command as installed (its interpreter line sets node's options), not `node main.js`.
+cli="$PWD/dist/cli/main.js"
 cache="$work/crossroot-cache"
 
 # 1. The local mirror: every package of the buildd set (a superset of essential), resolved and
@@ -36,27 +46,35 @@ measure() { # name, command...: prints "name wall cpu rss_kb"
 }
 
 mm() { # variant, output
-  mkdir -p "$work/mmtmp"
+  mkdir -p "$work/tmp"
   bwrap --ro-bind / / --bind "$work" "$work" --dev /dev --proc /proc --tmpfs /tmp --tmpfs /run \
-    --setenv TMPDIR "$work/mmtmp" --setenv SOURCE_DATE_EPOCH "$SOURCE_DATE_EPOCH" \
+    --setenv TMPDIR "$work/tmp" --setenv SOURCE_DATE_EPOCH "$SOURCE_DATE_EPOCH" \
     mmdebstrap --mode=chrootless --variant="$1" --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
     bookworm "$2" "$line"
 }
 cr() { # variant, output
-  $cli build --variant "$1" --cache-dir "$cache" bookworm "$2" "$line"
+  mkdir -p "$work/tmp"
+  TMPDIR="$work/tmp" $cli build --variant "$1" --cache-dir "$cache" bookworm "$2" "$line"
 }
 
 export -f mm cr
 export work cli cache line
-echo "warming up (one untimed build each)..." >&2
-cr essential "$work/warm-cr.tar" >"$work/warm-cr.log" 2>&1 || { tail -20 "$work/warm-cr.log"; exit 1; }
-mm essential "$work/warm-mm.tar" >"$work/warm-mm.log" 2>&1 || { tail -20 "$work/warm-mm.log"; exit 1; }
-rm -f "$work"/warm-*.tar
+echo "warming up (one untimed build of each variant with each tool)..." >&2
+for variant in essential buildd; do
+  cr "$variant" "$work/warm-cr.tar" >"$work/warm-cr.log" 2>&1 || { tail -20 "$work/warm-cr.log"; exit 1; }
+  mm "$variant" "$work/warm-mm.tar" >"$work/warm-mm.log" 2>&1 || { tail -20 "$work/warm-mm.log"; exit 1; }
+  rm -f "$work"/warm-*.tar
+done
 
+settle() { sync; sleep "${BENCH_SETTLE:-65}"; }
 results=()
 for variant in essential buildd; do
+  settle
   results+=("$(measure "crossroot-$variant" cr "$variant" "$work/cr-$variant.tar")")
+  rm -f "$work/cr-$variant.tar"
+  settle
   results+=("$(measure "mmdebstrap-$variant" mm "$variant" "$work/mm-$variant.tar")")
+  rm -f "$work/mm-$variant.tar"
 done
 
 printf '\n%-22s %9s %9s %10s\n' "bookworm amd64" "wall s" "cpu s" "peak RSS"

@@ -69,7 +69,15 @@ let staged = 0;
  */
 export async function stagePackage(source: string | PreparedPackage, dir: string, opts: { decompressor: Decompressor; file: string }): Promise<StagedPackage> {
   const members: StagedPackage['members'] = [];
+  // Staging runs beside the installer on this thread: it lets the event loop turn every
+  // few milliseconds, so that a maintainer script's exit is seen (and the next one
+  // started) without waiting for a whole package to be written.
+  let slice = performance.now();
   const onData = async (member: SourceMember) => {
+    if (performance.now() - slice > 2) {
+      await new Promise((r) => setImmediate(r));
+      slice = performance.now();
+    }
     const { entry } = member;
     if (entry.type !== 'file') {
       members.push({ entry });
