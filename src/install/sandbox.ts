@@ -32,7 +32,7 @@
 // CAP_SYS_ADMIN `mount -o remount,rw /` undoes the read-only view (checked: it does). All
 // capabilities are dropped and only SANDBOX_CAPABILITIES added back.
 
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants as fsConstants, openSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { Socket } from 'node:net';
@@ -66,12 +66,120 @@ export const SANDBOX_CAPABILITIES: readonly string[] = [
 
 const execFileAsync = promisify(execFile);
 
-/** Runs "$0" "$@" (bwrap and its arguments) with umask $CROSSROOT_UMASK and only fds 0-3 open. */
-const HOST_WRAPPER = [
-  'umask "$CROSSROOT_UMASK" || exit 125',
-  'for f in /proc/self/fd/*; do n=${f##*/}; case $n in 0|1|2|3) ;; *) eval "exec $n>&-" ;; esac; done',
-  'exec "$0" "$@"',
+/**
+ * The launcher: one host shell per crossroot process that starts each sandbox. A spawn from
+ * node forks node (measured here: 6-12 ms at 100-150 MB resident, on the main thread), a
+ * fork of this small shell costs little; a build starts a sandbox for every maintainer script.
+ *
+ * It sets what node cannot set for one child: the umask (inherited through bwrap), and no
+ * file descriptors but 0-3 (stdin /dev/null, the stdout and stderr FIFOs, bwrap's status
+ * FIFO as 3). node passes on whatever it inherited without close-on-exec; a directory among
+ * them would be a way out of the sandbox (openat(fd, "..")), so the launcher closes every
+ * inherited descriptor but its control pipes first. bash, because dash cannot name fds
+ * above 9. Whatever it adds to the environment, bwrap's --clearenv drops.
+ *
+ * Requests on stdin, NUL-terminated fields: COUNT UMASK STDOUT STDERR STATUS ARG0..ARGn-1.
+ * Replies on stdout, one line each: "pid PID" once the command is started (its FIFOs open),
+ * then "exit CODE" (128+N when killed by signal N).
+ */
+const LAUNCHER = [
+  'for f in /proc/self/fd/*; do n=${f##*/}; case $n in 0|1|2) ;; *) eval "exec $n>&-" 2>/dev/null ;; esac; done',
+  "while IFS= read -r -d '' count; do",
+  "  IFS= read -r -d '' mask; IFS= read -r -d '' out; IFS= read -r -d '' err; IFS= read -r -d '' st",
+  '  args=()',
+  `  for ((i = 0; i < count; i++)); do IFS= read -r -d '' a; args+=("$a"); done`,
+  // The FIFOs are opened here, before the fork: when "pid" is printed the command holds them.
+  '  exec 4>"$out" 5>"$err" 6>"$st"',
+  '  (umask "$mask" || exit 125; exec "${args[@]}") </dev/null >&4 2>&5 3>&6 4>&- 5>&- 6>&- &',
+  '  pid=$!',
+  '  exec 4>&- 5>&- 6>&-',
+  `  printf 'pid %d\\n' "$pid"`,
+  '  wait "$pid"',
+  `  printf 'exit %d\\n' "$?"`,
+  'done',
 ].join('\n');
+
+/** One launcher per process, started on first use; requests go one at a time. */
+class Launcher {
+  readonly #child: ChildProcess;
+  readonly #lines: string[] = [];
+  readonly #waiters: ((line: string | undefined) => void)[] = [];
+  #ended = false;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(bash: string) {
+    this.#child = spawn(bash, ['-c', LAUNCHER], { cwd: '/', env: {}, stdio: ['pipe', 'pipe', 'ignore'] });
+    this.#child.on('error', () => this.#end());
+    let partial = '';
+    this.#child.stdout!.on('data', (c: Buffer) => {
+      partial += c.toString('latin1');
+      let nl;
+      while ((nl = partial.indexOf('\n')) >= 0) {
+        const line = partial.slice(0, nl);
+        partial = partial.slice(nl + 1);
+        const w = this.#waiters.shift();
+        if (w !== undefined) w(line);
+        else this.#lines.push(line);
+      }
+    });
+    this.#child.stdout!.on('close', () => this.#end());
+    this.#child.stdin!.on('error', () => this.#end());
+    // Idle, neither it nor its pipes keep this process alive (it ends when its stdin does);
+    // while a command runs, its reply pipe does (#hold).
+    this.#child.unref();
+    (this.#child.stdout as Socket).unref();
+    (this.#child.stdin as unknown as Socket).unref();
+  }
+
+  #hold(on: boolean): void {
+    const out = this.#child.stdout as Socket;
+    if (on) out.ref();
+    else out.unref();
+  }
+
+  get alive(): boolean {
+    return !this.#ended;
+  }
+
+  #end(): void {
+    this.#ended = true;
+    for (const w of this.#waiters.splice(0)) w(undefined);
+  }
+
+  #line(): Promise<string | undefined> {
+    const l = this.#lines.shift();
+    if (l !== undefined) return Promise.resolve(l);
+    if (this.#ended) return Promise.resolve(undefined);
+    return new Promise((r) => this.#waiters.push(r));
+  }
+
+  /**
+   * Starts `argv` with the FIFOs as stdout, stderr and fd 3; `started` is called with its pid
+   * once they are open in it. Resolves with its exit status.
+   */
+  run(argv: readonly string[], umask: number, fifos: readonly [string, string, string], started: (pid: number) => void): Promise<number> {
+    const job = this.#queue.then(async () => {
+      if (this.#ended) throw new Error('the sandbox launcher has ended');
+      this.#hold(true);
+      try {
+        const fields = [String(argv.length), umask.toString(8).padStart(4, '0'), ...fifos, ...argv];
+        this.#child.stdin!.write(Buffer.concat(fields.map((f) => Buffer.from(`${f}\0`))));
+        const pid = /^pid (\d+)$/.exec((await this.#line()) ?? '');
+        if (pid === null) throw new Error('the sandbox launcher did not start the command');
+        started(Number(pid[1]));
+        const exit = /^exit (\d+)$/.exec((await this.#line()) ?? '');
+        if (exit === null) throw new Error('the sandbox launcher ended while the command ran');
+        return Number(exit[1]);
+      } finally {
+        this.#hold(false);
+      }
+    });
+    this.#queue = job.catch(() => undefined);
+    return job;
+  }
+}
+
+let launcher: Launcher | undefined;
 
 /** Top-level entries of the tools root that the sandbox provides itself. */
 const REPLACED_TOP_LEVEL = new Set(['proc', 'dev', 'tmp', 'run']);
@@ -143,34 +251,33 @@ export async function runInSandbox(argv: readonly string[], opts: SandboxOptions
   const pipes = await outputPipes();
   let exit: { code: number | null; signal: NodeJS.Signals | null };
   try {
-    // A host shell sets what node cannot set for one child: the umask (inherited through
-    // bwrap), and no file descriptors but 0-3 (3: bwrap's status). node passes on whatever
-    // it inherited without close-on-exec; a directory among them would be a way out of the
-    // sandbox (openat(fd, "..")). bash, because dash cannot name fds above 9. Whatever it
-    // adds to the environment, bwrap's --clearenv drops.
-    const child = spawn(bash, ['-c', HOST_WRAPPER, bwrap, ...args], {
-      cwd: '/',
-      env: { CROSSROOT_UMASK: (opts.umask ?? 0o022).toString(8).padStart(4, '0') },
-      stdio: ['ignore', pipes.stdout.write, pipes.stderr.write, 'pipe'],
-    });
-    pipes.closeWriteEnds();
-    const read = (p: Socket, into: TailBuffer, name: 'stdout' | 'stderr') =>
+    const read = (p: Socket, onData: (c: Buffer) => void) =>
       new Promise<void>((done) => {
-        p.on('data', (c: Buffer) => {
-          into.push(c);
-          opts.onOutput?.(name, c);
-        });
+        p.on('data', onData);
         p.on('error', () => done());
         p.on('close', () => done());
       });
-    const drained = Promise.all([read(pipes.stdout.read, stdout, 'stdout'), read(pipes.stderr.read, stderr, 'stderr')]);
-    (child.stdio[3] as NodeJS.ReadableStream).on('data', (c: Buffer) => status.push(c));
+    const drained = Promise.all([
+      read(pipes.stdout.read, (c) => {
+        stdout.push(c);
+        opts.onOutput?.('stdout', c);
+      }),
+      read(pipes.stderr.read, (c) => {
+        stderr.push(c);
+        opts.onOutput?.('stderr', c);
+      }),
+      read(pipes.status.read, (c) => status.push(c)),
+    ]);
+    if (launcher === undefined || !launcher.alive) launcher = new Launcher(bash);
     let timer: NodeJS.Timeout | undefined;
-    if (opts.timeoutMs !== undefined) timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
-    exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolvePromise, reject) => {
-      child.on('error', reject);
-      child.on('close', (code, signal) => resolvePromise({ code, signal }));
-    }).finally(() => clearTimeout(timer));
+    const code = await launcher
+      .run([bwrap, ...args], opts.umask ?? 0o022, pipes.names, (p) => {
+        // The command holds the write ends now: ours go, so that its end is the end of file.
+        pipes.closeWriteEnds();
+        if (opts.timeoutMs !== undefined) timer = setTimeout(() => process.kill(p, 'SIGKILL'), opts.timeoutMs);
+      })
+      .finally(() => clearTimeout(timer));
+    exit = code > 128 ? { code: null, signal: signalName(code - 128) } : { code, signal: null };
     // Everything in the sandbox died with bwrap (pid namespace): the pipes reach end of file.
     await drained;
   } finally {
@@ -192,6 +299,10 @@ export async function runInSandbox(argv: readonly string[], opts: SandboxOptions
 interface OutputPipes {
   stdout: { read: Socket; write: number };
   stderr: { read: Socket; write: number };
+  status: { read: Socket; write: number };
+  /** The FIFOs' names (stdout, stderr, status), for the launcher to open. */
+  names: readonly [string, string, string];
+  /** Closes this process's write ends and removes the names (once the command has them open). */
   closeWriteEnds(): void;
   destroy(): void;
 }
@@ -224,12 +335,14 @@ async function takeFifo(): Promise<string> {
 }
 
 /**
- * Real pipes for the command's stdout and stderr. node's own 'pipe' stdio is a socket pair,
- * and open(2) of /dev/stdout or /dev/stderr on a socket fails (ENXIO): `echo x >/dev/stderr`,
- * which works under dpkg, would fail. FIFOs are pipes; their names are removed at once.
+ * Real pipes for the command's stdout and stderr (and bwrap's status). node's own 'pipe'
+ * stdio is a socket pair, and open(2) of /dev/stdout or /dev/stderr on a socket fails
+ * (ENXIO): `echo x >/dev/stderr`, which works under dpkg, would fail. FIFOs are pipes. This
+ * process holds a write end of each until the command has its own (a FIFO without writers
+ * reads as ended); their names go at the same time.
  */
 async function outputPipes(): Promise<OutputPipes> {
-  const names = [await takeFifo(), await takeFifo()];
+  const names = [await takeFifo(), await takeFifo(), await takeFifo()] as const;
   const fds: number[] = [];
   try {
     const open = (name: string): { read: Socket; write: number } => {
@@ -241,23 +354,25 @@ async function outputPipes(): Promise<OutputPipes> {
       fds.push(w);
       return { read: new Socket({ fd: r, readable: true, writable: false }), write: w };
     };
-    const out = open(names[0]!);
-    const err = open(names[1]!);
+    const out = open(names[0]);
+    const err = open(names[1]);
+    const st = open(names[2]);
     let writeOpen = true;
     const closeWriteEnds = () => {
       if (!writeOpen) return;
       writeOpen = false;
-      closeSync(out.write);
-      closeSync(err.write);
+      for (const p of [out, err, st]) closeSync(p.write);
+      for (const n of names) rmSync(n, { force: true });
     };
     return {
       stdout: out,
       stderr: err,
+      status: st,
+      names,
       closeWriteEnds,
       destroy: () => {
         closeWriteEnds();
-        out.read.destroy();
-        err.read.destroy();
+        for (const p of [out, err, st]) p.read.destroy();
       },
     };
   } catch (e) {
@@ -268,9 +383,8 @@ async function outputPipes(): Promise<OutputPipes> {
         // already closed by its socket
       }
     }
-    throw e;
-  } finally {
     for (const n of names) rmSync(n, { force: true });
+    throw e;
   }
 }
 
@@ -396,6 +510,10 @@ function sandboxSetupError(stderr: string, code: number | null): CrossrootError 
 
 function signalNumber(signal: NodeJS.Signals | null): number {
   return signal === null ? 0 : (constants.signals[signal] ?? 0);
+}
+
+function signalName(n: number): NodeJS.Signals {
+  return (Object.entries(constants.signals).find(([, v]) => v === n)?.[0] ?? 'SIGKILL') as NodeJS.Signals;
 }
 
 /** Keeps the last `limit` bytes of a stream. */

@@ -27,6 +27,26 @@ export interface ResolveOptions {
   cache: Cache;
   /** Told about every source whose signature is not checked. */
   warn?: (message: string) => void;
+  /**
+   * Install exactly this lock's packages: only they are candidates, and the result must be
+   * the locked set (suite, architecture, variant and includes must be the lock's).
+   */
+  lock?: Lock;
+  /** The lockfile's name, for messages. */
+  lockFile?: string;
+}
+
+const lockKey = (p: { package: string; version: string; architecture: string; sha256: string }) => `${p.package} ${p.version} ${p.architecture} ${p.sha256}`;
+
+/** The lock's suite, architecture, variant and includes must be the ones asked for. */
+function checkLockMatches(lock: Lock, opts: ResolveOptions, file: string): void {
+  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  const mismatch = (what: string, lockValue: string, asked: string) =>
+    new CrossrootError('USAGE_LOCK', `the lock is for ${what} ${lockValue || '(none)'}, not ${asked || '(none)'}`, { file });
+  if (lock.suite !== opts.suite) throw mismatch('suite', lock.suite, opts.suite);
+  if (!same(lock.architectures, [opts.arch])) throw mismatch('architecture', lock.architectures.join(' '), opts.arch);
+  if (lock.variant !== opts.variant) throw mismatch('variant', lock.variant, opts.variant);
+  if (!same(lock.include, opts.include)) throw mismatch('includes', lock.include.join(' '), opts.include.join(' '));
 }
 
 export interface Resolved {
@@ -62,13 +82,23 @@ export async function sourceEntries(opts: Pick<ResolveOptions, 'suite' | 'mirror
 export async function resolveSuite(opts: ResolveOptions): Promise<Resolved> {
   const sources = await sourceEntries(opts);
   const keyrings = await keyringFiles(opts.keyrings ?? [DEFAULT_KEYRING]);
+  const lock = opts.lock;
+  if (lock !== undefined) checkLockMatches(lock, opts, opts.lockFile ?? 'lockfile');
+  const locked = lock === undefined ? undefined : new Set(lock.packages.map(lockKey));
   const { index, sources: opened } = await loadArchive(sources, opts.arch, {
+    candidate: locked === undefined ? undefined : (r) => locked.has(lockKey(r)),
     suite: opts.suite,
     cache: opts.cache,
     keyrings,
     insecure: opts.insecure,
     onUnverified: (uri, why) => opts.warn?.(`WARNING: signature of ${uri} NOT checked (${why})`),
   });
+  // Every locked file must be in the mirror's index (a newer version there does not do).
+  for (const p of lock?.packages ?? []) {
+    if (!index.byName(p.package).some((r) => lockKey(r) === lockKey(p))) {
+      throw new CrossrootError('RESOLVE_LOCK', `${p.package} ${p.version} (${p.architecture}, SHA256 ${p.sha256}) is locked but not in the mirror's index`, { package: p.package });
+    }
+  }
   const seeds = variantSeeds(index, opts.variant, opts.include);
   const resolution = resolveClosure(index, seeds, aptPolicy);
   // Stage 1 is the essential (or apt) set alone; the rest comes in mmdebstrap's second apt call.
@@ -83,6 +113,18 @@ export async function resolveSuite(opts: ResolveOptions): Promise<Resolved> {
     return r;
   });
   const ordered = [...plan.stage1.records, ...later];
+  if (lock !== undefined) {
+    // The closure over the locked packages must be the lock.
+    const got = new Set(ordered.map(lockKey));
+    const missing = lock.packages.filter((p) => !got.has(lockKey(p))).map((p) => p.package);
+    const extra = ordered.filter((r) => !locked!.has(lockKey(r))).map((r) => r.package);
+    if (missing.length > 0 || extra.length > 0) {
+      throw new CrossrootError(
+        'RESOLVE_LOCK',
+        `the lock is not a closed set for ${opts.variant}: ${[...missing.map((n) => `${n} is locked but not needed`), ...extra.map((n) => `${n} is needed but not locked`)].join('; ')}`,
+      );
+    }
+  }
   const primary = opened.find((s) => s.entry.suite === opts.suite) ?? opened[0]!;
   return {
     index,

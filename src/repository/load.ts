@@ -1,6 +1,7 @@
 // Loading an archive — the verified indices of every source into one package index.
 
 import { CrossrootError } from '../errors.js';
+import type { PackageRecord } from '../formats/index/packages.js';
 import { PackageIndex } from '../resolve/package-index.js';
 import { openSource, readSourcePackages, type ArchiveOptions, type OpenedSource } from './archive.js';
 import type { SourceEntry } from './sources.js';
@@ -16,7 +17,11 @@ export interface LoadedArchive {
  * @example
  * const { index } = await loadArchive(entries, 'arm64', { cache, keyrings, insecure: false });
  */
-export async function loadArchive(entries: SourceEntry[], arch: string, opts: ArchiveOptions & { suite?: string }): Promise<LoadedArchive> {
+export async function loadArchive(
+  entries: SourceEntry[],
+  arch: string,
+  opts: ArchiveOptions & { suite?: string; /** Which records may be installed (default: all). */ candidate?: (r: PackageRecord) => boolean },
+): Promise<LoadedArchive> {
   if (entries.length === 0) throw new CrossrootError('USAGE_MIRROR', 'no mirror: give one, or configure apt sources on this host');
   const opened = await Promise.all(
     entries.map((e) =>
@@ -37,7 +42,7 @@ export async function loadArchive(entries: SourceEntry[], arch: string, opts: Ar
       throw new CrossrootError('USAGE_MIRROR', `no components for suite ${src.entry.suite} (give them, e.g. "deb URI SUITE main")`, { file: src.entry.uri });
     }
     for (const component of components) {
-      for await (const r of readSourcePackages(src, component, arch, opts.cache)) index.add(r, primary);
+      for await (const r of readSourcePackages(src, component, arch, opts.cache)) index.add(r, primary, opts.candidate?.(r) ?? true);
     }
   }
   return { index, sources };

@@ -32,12 +32,16 @@ export class PackageIndex {
    * Adds a record of the target architecture or `all`; others are ignored. Records of the
    * primary suite (the one named on the command line) also decide what is Essential and
    * what is required, as mmdebstrap(1) says: updates and security only bring versions.
+   * A record that is not a `candidate` only does that.
    */
-  add(r: PackageRecord, primary = true): void {
+  add(r: PackageRecord, primary = true, candidate = true): void {
     const position = this.#added++;
     if (r.architecture !== this.arch && r.architecture !== 'all') return;
-    this.#loadOrder.set(r, position);
     if (primary) this.#seedFlags.set(r.package, { essential: r.essential, priority: r.priority });
+    // Not a candidate (a build from a lockfile keeps only the locked versions): it still
+    // says what is Essential and required, and still takes its place in load order.
+    if (!candidate) return;
+    this.#loadOrder.set(r, position);
     const list = this.#byName.get(r.package);
     if (list === undefined) {
       this.#byName.set(r.package, [r]);

@@ -1,6 +1,8 @@
 // `crossroot build SUITE TARGET [MIRROR...]` — a chrootless build, written as a tarball or a directory.
 
+import { readFile } from 'node:fs/promises';
 import { CrossrootError } from '../../errors.js';
+import { parseLock, type Lock } from '../../resolve/lockfile.js';
 import { buildRoot, type Installer } from '../../pipeline/build.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { ARCHIVE_HELP, ARCHIVE_OPTIONS, jobsOption, resolveOptions } from '../options.js';
@@ -18,7 +20,10 @@ anything else is a directory (it must not exist, or be empty). TARGET appears on
 build is complete.
 
 Options:
-${ARCHIVE_HELP}  --installer native|dpkg
+${ARCHIVE_HELP}  --lock FILE          install exactly the packages of FILE (from 'crossroot resolve --lock'):
+                       --arch, --variant and --include default to the lock's and must match
+                       it; every locked file must be in the mirror's index with its SHA256
+  --installer native|dpkg
                        native (default): crossroot's own installer; dpkg: the host's
                        dpkg --force-script-chrootless for the same steps (a cross-check)
 
@@ -39,7 +44,7 @@ ${ARCHIVE_HELP}`;
 /** build and reference share everything but the installer. */
 function buildLike(name: 'build' | 'reference'): Command['run'] {
   return async (args) => {
-    const extra = name === 'build' ? { installer: { type: 'string' } } : {};
+    const extra = name === 'build' ? { installer: { type: 'string' }, lock: { type: 'string' } } : {};
     const { values, positionals } = parseCommandArgs(args, { ...ARCHIVE_OPTIONS, ...extra } as typeof ARCHIVE_OPTIONS);
     const [suite, target, ...mirrors] = positionals;
     if (suite === undefined || target === undefined) throw new CrossrootError('USAGE_ARGS', `${name} needs SUITE and TARGET (see --help)`);
@@ -48,7 +53,25 @@ function buildLike(name: 'build' | 'reference'): Command['run'] {
     const sde = process.env.SOURCE_DATE_EPOCH;
     if (sde !== undefined && !/^[0-9]+$/.test(sde)) throw new CrossrootError('USAGE_SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH must be a number of seconds, not ${sde}`);
     const started = performance.now();
-    const opts = resolveOptions(values, [suite, ...mirrors], (m) => process.stderr.write(`crossroot: ${m}\n`));
+    const lockFile = (values as Record<string, unknown>).lock as string | undefined;
+    let lock: Lock | undefined;
+    if (lockFile !== undefined) {
+      const text = await readFile(lockFile, 'utf8').catch(() => {
+        throw new CrossrootError('USAGE_ARGS', 'cannot read the lockfile', { file: lockFile });
+      });
+      lock = parseLock(text, lockFile);
+    }
+    // With a lock, what it was resolved for is the default.
+    const v = values as Record<string, unknown>;
+    const fromLock =
+      lock === undefined
+        ? {}
+        : {
+            arch: (v.arch as string | undefined) ?? lock.architectures[0],
+            variant: (v.variant as string | undefined) ?? lock.variant,
+            include: (v.include as string[] | undefined) ?? (lock.include.length > 0 ? [lock.include.join(',')] : undefined),
+          };
+    const opts = { ...resolveOptions({ ...values, ...fromLock }, [suite, ...mirrors], (m) => process.stderr.write(`crossroot: ${m}\n`)), lock, lockFile };
     await buildRoot({
       ...opts,
       target,
