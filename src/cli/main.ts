@@ -81,11 +81,21 @@ function report(err: unknown): number {
   return code;
 }
 
+let finished = false;
+// Node exits when nothing is left to wait for, even with the command's promise pending (a
+// bug: some wait not backed by a handle). That must not look like success.
+process.on('exit', () => {
+  if (finished) return;
+  process.stderr.write('crossroot: internal error: the command stopped before it finished\n');
+  process.exitCode = 70;
+});
 main(process.argv.slice(2)).then(
   (code) => {
+    finished = true;
     process.exitCode = code;
   },
   (err: unknown) => {
+    finished = true;
     process.exitCode = report(err);
   },
 );

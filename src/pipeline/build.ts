@@ -73,6 +73,15 @@ Description: dummy package created by mmdebstrap merged-usr setup hook
  in mmdebstrap. Please report: https://gitlab.mister-muffin.de/josch/mmdebstrap
 `;
 
+/** A new private directory under TMPDIR (where the root is built, as mmdebstrap's). */
+async function workDirectory(prefix: string): Promise<string> {
+  try {
+    return await mkdtemp(join(tmpdir(), prefix));
+  } catch (err) {
+    throw new CrossrootError('HOST_TMPDIR', `cannot make a work directory in ${tmpdir()} (TMPDIR): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
 /** Adds apt's auto-installed marks of one apt run to the root's extended_states (creating it). */
 async function appendExtendedStates(root: string, auto: string[], arch: string): Promise<void> {
   const file = join(root, 'var/lib/apt/extended_states');
@@ -144,9 +153,9 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
   const prepared = (name: string) => preparedOf.get(name.replace(/:[^:]*$/, ''));
 
   const recordOf = new Map(resolved.ordered.map((r) => [r.package, r]));
-  const root = await mkdtemp(join(tmpdir(), 'crossroot-root-'));
+  const root = await workDirectory('crossroot-root-');
   // Beside the root, so that staged files are renamed into it within one file system.
-  const staging = { dir: await mkdtemp(join(tmpdir(), 'crossroot-staging-')), chain: Promise.resolve() as Promise<void>, stopped: false };
+  const staging = { dir: await workDirectory('crossroot-staging-'), chain: Promise.resolve() as Promise<void>, stopped: false };
   const stagedOf = new Map<string, Promise<StagedPackage>>();
   try {
     await chmod(root, 0o755);
