@@ -207,6 +207,16 @@ function mknod(path: string, e: TarEntry): Promise<void> {
 
 let temporaries = 0;
 
+/** Opens `path` for a new file, or undefined when something is there already. */
+function openAbsent(path: string): number | undefined {
+  try {
+    return openSync(path, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw err;
+  }
+}
+
 /** A data.tar member as unpackAll gets it: with its MD5 when known, or as a file staged ahead. */
 type SourceMember = TarMember & { md5?: string; staged?: string };
 
@@ -264,26 +274,35 @@ async function placeMember(root: TargetRoot, path: string, member: SourceMember,
     return member.md5;
   }
   if (entry.type === 'file') {
-    // Stream into a fresh temporary name (O_EXCL: never through a symlink), then rename.
-    const tmp = `${path}.crossroot-new-${process.pid}-${++temporaries}`;
-    const fd = openSync(tmp, 'wx', 0o600);
+    // A path nothing occupies is written in place; an occupied one gets a fresh temporary
+    // name beside it, renamed over it once complete. Both opens are O_EXCL: never through a
+    // symlink, and never into a file another package created first. The attributes go on
+    // the open file (chown clears set-id bits: the mode after it).
+    let fd = openAbsent(path);
+    const direct = fd !== undefined;
+    const tmp = direct ? path : `${path}.crossroot-new-${process.pid}-${++temporaries}`;
+    fd ??= openSync(tmp, 'wx', 0o600);
     const md5 = member.md5 === undefined ? createHash('md5') : undefined;
     try {
       for await (const chunk of body) {
         md5?.update(chunk);
         writeSync(fd, chunk);
       }
+      fchownSync(fd, entry.uid, entry.gid);
+      fchmodSync(fd, entry.mode);
+      futimesSync(fd, entry.mtime, entry.mtime);
     } catch (err) {
       closeSync(fd);
-      rmSync(tmp, { force: true });
+      if (!direct) rmSync(tmp, { force: true });
       throw err;
     }
     closeSync(fd);
+    // In place, the claim only records who wrote the path last (a later package that
+    // renamed its own file over this one meanwhile keeps it).
     const wrote = await claims.write(path, order, async () => {
-      setAttributes(tmp, entry);
-      renameInto(tmp, path, at);
+      if (!direct) renameInto(tmp, path, at);
     });
-    if (!wrote) rmSync(tmp, { force: true });
+    if (!wrote && !direct) rmSync(tmp, { force: true });
     return member.md5 ?? md5!.digest('hex');
   }
   await claims.write(path, order, async () => {
