@@ -1,5 +1,7 @@
 // How ldconfig classifies one candidate file — glibc 2.36 elf/readlib.c process_file,
 // elf/readelflib.c and the sysdeps/unix/sysv/linux/*/readelflib.c wrappers.
+
+import { readSync } from 'node:fs';
 import { FLAG, type ArchProfile } from './arch-profile.js';
 
 /** What ldconfig learns from a shared object: its type flag, DT_SONAME and x86 ISA level. */
@@ -25,37 +27,94 @@ const EM_386 = 3;
 const EM_IA_64 = 50;
 const EM_X86_64 = 62;
 
+/**
+ * A file's bytes as far as they are looked at: all in memory, or read from the file a page
+ * at a time (ldconfig maps the file; a library is read for its headers, dynamic section and
+ * a few strings, a fraction of it).
+ */
+export interface ByteAccess {
+  readonly length: number;
+  /** `len` bytes at `off`, which the caller has checked are within `length`. */
+  slice(off: number, len: number): Uint8Array;
+}
+
+/** The bytes of a buffer. */
+export function bufferBytes(buf: Uint8Array): ByteAccess {
+  return { length: buf.length, slice: (off, len) => buf.subarray(off, off + len) };
+}
+
+const PAGE = 4096;
+
+/** The bytes of an open file of `size` bytes, read a page at a time as they are asked for. */
+export function fileBytes(fd: number, size: number): ByteAccess {
+  const pages = new Map<number, Buffer>();
+  const page = (n: number): Buffer => {
+    let p = pages.get(n);
+    if (p === undefined) {
+      p = Buffer.alloc(Math.min(PAGE, size - n * PAGE));
+      readSync(fd, p, 0, p.length, n * PAGE);
+      pages.set(n, p);
+    }
+    return p;
+  };
+  return {
+    length: size,
+    slice(off, len) {
+      const first = Math.floor(off / PAGE);
+      const last = Math.floor((off + len - 1) / PAGE);
+      if (first === last || len === 0) return page(first).subarray(off - first * PAGE, off - first * PAGE + len);
+      const out = Buffer.alloc(len);
+      for (let n = first, at = 0; n <= last; n++) {
+        const p = page(n);
+        const from = n === first ? off - first * PAGE : 0;
+        const to = Math.min(p.length, off + len - n * PAGE);
+        p.copy(out, at, from, to);
+        at += to - from;
+      }
+      return out;
+    },
+  };
+}
+
 /** Reads the file the way ldconfig does: every multi-byte field in the *target's* byte order. */
 class Reader {
   constructor(
-    readonly buf: Uint8Array,
+    readonly bytes: ByteAccess,
     readonly le: boolean,
   ) {}
-  #view = (): DataView => new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  get length(): number {
+    return this.bytes.length;
+  }
+  #view(off: number, len: number): DataView {
+    if (!this.inBounds(off, len)) throw new Truncated();
+    const b = this.bytes.slice(off, len);
+    return new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
   inBounds(off: number, len: number): boolean {
-    return off >= 0 && off + len <= this.buf.length;
+    return off >= 0 && off + len <= this.bytes.length;
+  }
+  /** The byte at `off`, or undefined past the end. */
+  at(off: number): number | undefined {
+    return this.inBounds(off, 1) ? this.bytes.slice(off, 1)[0] : undefined;
   }
   u16(off: number): number {
-    if (!this.inBounds(off, 2)) throw new Truncated();
-    return this.#view().getUint16(off, this.le);
+    return this.#view(off, 2).getUint16(0, this.le);
   }
   u32(off: number): number {
-    if (!this.inBounds(off, 4)) throw new Truncated();
-    return this.#view().getUint32(off, this.le);
+    return this.#view(off, 4).getUint32(0, this.le);
   }
   /** A 64-bit field as a number; larger values than 2^53 only occur in corrupt files. */
   u64(off: number): number {
-    if (!this.inBounds(off, 8)) throw new Truncated();
-    return Number(this.#view().getBigUint64(off, this.le));
+    return Number(this.#view(off, 8).getBigUint64(0, this.le));
   }
   word(off: number, cls: 32 | 64): number {
     return cls === 32 ? this.u32(off) : this.u64(off);
   }
   /** A NUL-terminated string; one running off the end of the file stops there. */
   cstring(off: number): string {
-    let end = off;
-    while (end < this.buf.length && this.buf[end] !== 0) end++;
-    return Buffer.from(this.buf.subarray(off, end)).toString('latin1');
+    const bytes: number[] = [];
+    for (let b = this.at(off); b !== undefined && b !== 0; b = this.at(++off)) bytes.push(b);
+    return Buffer.from(bytes).toString('latin1');
   }
 }
 
@@ -70,18 +129,18 @@ class Truncated extends Error {}
  * const info = classifyLibrary(await readFile('/lib/x86_64-linux-gnu/libc.so.6'), 'libc.so.6', archProfile('amd64'));
  * // { flag: 0x303, soname: 'libc.so.6', isaLevel: 0 }
  */
-export function classifyLibrary(buf: Uint8Array, libName: string, arch: ArchProfile): LibraryInfo | undefined {
-  const r = new Reader(buf, arch.littleEndian);
+export function classifyLibrary(data: Uint8Array | ByteAccess, libName: string, arch: ArchProfile): LibraryInfo | undefined {
+  const r = new Reader(data instanceof Uint8Array ? bufferBytes(data) : data, arch.littleEndian);
   // sizeof (struct exec) and sizeof (ElfW(Ehdr)) of ldconfig's own word size.
   const minSize = arch.bits === 64 ? 64 : 52;
-  if (buf.length < minSize) return undefined;
+  if (r.length < minSize) return undefined;
 
   // a.out: N_MAGIC is the low 16 bits of the native a_info word (unsigned long).
   const aInfoLow = arch.littleEndian ? r.u16(0) : r.u16(arch.bits === 64 ? 6 : 2);
   if (aInfoLow === 0o413 || aInfoLow === 0o314) {
     return { flag: FLAG.LIBC4, soname: libc4Soname(libName), isaLevel: 0 };
   }
-  if (buf[0] !== 0x7f || buf[1] !== 0x45 || buf[2] !== 0x4c || buf[3] !== 0x46) return undefined;
+  if (r.at(0) !== 0x7f || r.at(1) !== 0x45 || r.at(2) !== 0x4c || r.at(3) !== 0x46) return undefined;
   if (r.u16(16) !== ET_DYN) return undefined;
   try {
     return classifyElf(r, arch);
@@ -100,17 +159,17 @@ export function libc4Soname(lib: string): string {
 }
 
 function classifyElf(r: Reader, arch: ArchProfile): LibraryInfo | undefined {
-  const cls: 32 | 64 = r.buf[4] === 1 ? 32 : 64;
+  const cls: 32 | 64 = r.at(4) === 1 ? 32 : 64;
   switch (arch.elfFamily) {
     case 'x86': {
       let fileFlag = 0;
       const machine = r.u16(18);
       if (machine === EM_X86_64) {
-        fileFlag = (r.buf[4] === 2 ? FLAG.X8664_LIB64 : FLAG.X8664_LIBX32) | FLAG.ELF_LIBC6;
+        fileFlag = (r.at(4) === 2 ? FLAG.X8664_LIB64 : FLAG.X8664_LIBX32) | FLAG.ELF_LIBC6;
       } else if (machine === EM_IA_64 && arch.bits === 32) {
-        if (r.buf[4] !== 2) return undefined;
+        if (r.at(4) !== 2) return undefined;
         fileFlag = FLAG.IA64_LIB64 | FLAG.ELF_LIBC6;
-      } else if (machine !== EM_386 || r.buf[4] !== 1) {
+      } else if (machine !== EM_386 || r.at(4) !== 1) {
         return undefined;
       }
       const info = processElf(r, arch, cls);
@@ -156,8 +215,8 @@ function classifyElf(r: Reader, arch: ArchProfile): LibraryInfo | undefined {
 
 /** elf/readelflib.c process_elf_file for one ELF class. */
 function processElf(r: Reader, arch: ArchProfile, cls: 32 | 64): LibraryInfo | undefined {
-  const len = r.buf.length;
-  if (r.buf[4] !== (cls === 32 ? 1 : 2)) return undefined;
+  const len = r.length;
+  if (r.at(4) !== (cls === 32 ? 1 : 2)) return undefined;
   if (r.u16(16) !== ET_DYN) return undefined;
   const phoff = r.word(cls === 32 ? 28 : 32, cls);
   const phnum = r.u16(cls === 32 ? 44 : 56);

@@ -1,12 +1,13 @@
 // /etc/ld.so.cache for a foreign root, as the target's own `ldconfig` (glibc 2.36, Debian
 // bookworm) writes it inside the root — elf/ldconfig.c parse_conf/add_dir_1/search_dir.
 // Host `ldconfig -r` cannot read another architecture's libraries, so crossroot does this itself.
-import { lstat, open, readdir, readFile, readlink, rename, rm, stat } from 'node:fs/promises';
+import { closeSync, lstatSync, openSync, readlinkSync, statSync } from 'node:fs';
+import { lstat, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CrossrootError } from '../../errors.js';
 import { archProfile, FLAG, type ArchProfile } from './arch-profile.js';
 import { buildCacheFile, libcmp, type CacheEntry } from './cache-file.js';
-import { classifyLibrary, libc4Soname } from './elf-library.js';
+import { classifyLibrary, fileBytes, libc4Soname } from './elf-library.js';
 
 const MAX_SYMLINKS = 40;
 
@@ -26,11 +27,17 @@ async function resolveInRoot(root: string, path: string): Promise<string | undef
       continue;
     }
     const host = join(root, ...done, c);
-    const st = await lstat(host).catch(() => undefined);
+    // Synchronous calls: a thread-pool hop per path component cost more than the calls.
+    let st;
+    try {
+      st = lstatSync(host, { throwIfNoEntry: false });
+    } catch {
+      return undefined;
+    }
     if (st === undefined) return undefined;
     if (st.isSymbolicLink()) {
       if (++links > MAX_SYMLINKS) return undefined;
-      const target = await readlink(host);
+      const target = readlinkSync(host);
       if (target.startsWith('/')) done.length = 0;
       pending.unshift(...target.split('/').filter((x) => x !== '' && x !== '.'));
       continue;
@@ -159,7 +166,12 @@ class Scan {
       let isLink = d.isSymbolicLink();
       const target = await resolveInRoot(this.root, filePath);
       if (target === undefined) continue; // stale symlink
-      const st = await stat(target, { bigint: true }).catch(() => undefined);
+      let st;
+      try {
+        st = statSync(target, { bigint: true, throwIfNoEntry: false });
+      } catch {
+        continue;
+      }
       if (st === undefined) continue;
       if (entry.hwcaps === undefined && st.isDirectory() && this.isHwcapPlatform(name)) {
         this.addSingleDir({ path: filePath, flag: entry.flag, id: `${st.dev}:${st.ino}`, hwcaps: undefined });
@@ -167,7 +179,14 @@ class Scan {
       }
       if (!isLink && !st.isFile()) continue;
       if (!st.isFile()) continue; // fopen/mmap of a directory or device fails: process_file skips it
-      const info = classifyLibrary(await readFile(target), name, this.arch);
+      // Read as far as looked at (headers, dynamic section, names), not the whole library.
+      const fd = openSync(target, 'r');
+      let info;
+      try {
+        info = classifyLibrary(fileBytes(fd, Number(st.size)), name, this.arch);
+      } finally {
+        closeSync(fd);
+      }
       if (info === undefined) continue;
       let soname = info.soname ?? ((info.flag & FLAG.TYPE_MASK) === FLAG.LIBC4 ? libc4Soname(name) : name);
       // A link counts as a link only if it is named after the soname, or is the ld(1) .so link.
