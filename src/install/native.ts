@@ -8,8 +8,8 @@
 // chrootless and sandboxed (maintscript.ts), with patched scripts where patches/ has them.
 
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile, utimes } from 'node:fs/promises';
+import { createReadStream, utimesSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { CrossrootError } from '../errors.js';
 import type { Decompressor } from '../formats/compression.js';
@@ -114,7 +114,7 @@ export class NativeInstaller {
 
   /** dpkg renames files into these directories (and makes new entries in some): their mtime is the build's. */
   async #touch(dirs: Iterable<string>): Promise<void> {
-    for (const d of dirs) await utimes(d, this.#opts.sourceDateEpoch, this.#opts.sourceDateEpoch);
+    for (const d of dirs) utimesSync(d, this.#opts.sourceDateEpoch, this.#opts.sourceDateEpoch);
   }
 
   /**

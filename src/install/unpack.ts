@@ -26,9 +26,9 @@ import {
   rmSync,
   symlinkSync,
   unlinkSync,
+  utimesSync,
   writeSync,
 } from 'node:fs';
-import { chmod, lchown, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import { CrossrootError, addContext, type ErrorContext } from '../errors.js';
@@ -386,9 +386,9 @@ export async function unpackAll(
   );
   // Directory attributes last, as tar applies them after the members inside.
   for (const [path, { entry }] of claims.dirs) {
-    await lchown(path, entry.uid, entry.gid);
-    await chmod(path, entry.mode);
-    await utimes(path, entry.mtime, entry.mtime);
+    lchownSync(path, entry.uid, entry.gid);
+    chmodSync(path, entry.mode);
+    utimesSync(path, entry.mtime, entry.mtime);
   }
   return results;
 }
