@@ -85,20 +85,13 @@ export async function stagePackage(source: string | PreparedPackage, dir: string
     }
     const path = join(dir, `${++staged}`);
     const fd = openSync(path, 'wx', 0o600);
-    const md5 = member.md5 === undefined ? createHash('md5') : undefined;
+    let md5: string;
     try {
-      for await (const chunk of member.body) {
-        md5?.update(chunk);
-        writeSync(fd, chunk);
-      }
-      // chown clears set-id bits: the mode after it.
-      fchownSync(fd, entry.uid, entry.gid);
-      fchmodSync(fd, entry.mode);
-      futimesSync(fd, entry.mtime, entry.mtime);
+      md5 = await fillFile(fd, member);
     } finally {
       closeSync(fd);
     }
-    members.push({ entry, md5: member.md5 ?? md5!.digest('hex'), staged: path });
+    members.push({ entry, md5, staged: path });
   };
   try {
     const control =
@@ -207,6 +200,24 @@ function mknod(path: string, e: TarEntry): Promise<void> {
 
 let temporaries = 0;
 
+/**
+ * Writes a file member's data into an open file and gives it the member's owner, mode and
+ * mtime (chown clears set-id bits: the mode after it). Returns its MD5: the member's own
+ * (a prepared package's) or computed while writing.
+ */
+async function fillFile(fd: number, member: SourceMember): Promise<string> {
+  const { entry } = member;
+  const md5 = member.md5 === undefined ? createHash('md5') : undefined;
+  for await (const chunk of member.body) {
+    md5?.update(chunk);
+    writeSync(fd, chunk);
+  }
+  fchownSync(fd, entry.uid, entry.gid);
+  fchmodSync(fd, entry.mode);
+  futimesSync(fd, entry.mtime, entry.mtime);
+  return member.md5 ?? md5!.digest('hex');
+}
+
 /** Opens `path` for a new file, or undefined when something is there already. */
 function openAbsent(path: string): number | undefined {
   try {
@@ -252,7 +263,7 @@ async function writeMember(
  * and is renamed into place.
  */
 async function placeMember(root: TargetRoot, path: string, member: SourceMember, order: number, claims: Claims, at: ErrorContext): Promise<string | undefined> {
-  const { entry, body } = member;
+  const { entry } = member;
   if (entry.type === 'dir') {
     const st = lstatSync(path, { throwIfNoEntry: false });
     if (st === undefined) mkdirSync(path, { recursive: true, mode: 0o755 });
@@ -277,20 +288,14 @@ async function placeMember(root: TargetRoot, path: string, member: SourceMember,
     // A path nothing occupies is written in place; an occupied one gets a fresh temporary
     // name beside it, renamed over it once complete. Both opens are O_EXCL: never through a
     // symlink, and never into a file another package created first. The attributes go on
-    // the open file (chown clears set-id bits: the mode after it).
+    // the open file.
     let fd = openAbsent(path);
     const direct = fd !== undefined;
     const tmp = direct ? path : `${path}.crossroot-new-${process.pid}-${++temporaries}`;
     fd ??= openSync(tmp, 'wx', 0o600);
-    const md5 = member.md5 === undefined ? createHash('md5') : undefined;
+    let md5: string;
     try {
-      for await (const chunk of body) {
-        md5?.update(chunk);
-        writeSync(fd, chunk);
-      }
-      fchownSync(fd, entry.uid, entry.gid);
-      fchmodSync(fd, entry.mode);
-      futimesSync(fd, entry.mtime, entry.mtime);
+      md5 = await fillFile(fd, member);
     } catch (err) {
       closeSync(fd);
       if (!direct) rmSync(tmp, { force: true });
@@ -303,7 +308,7 @@ async function placeMember(root: TargetRoot, path: string, member: SourceMember,
       if (!direct) renameInto(tmp, path, at);
     });
     if (!wrote && !direct) rmSync(tmp, { force: true });
-    return member.md5 ?? md5!.digest('hex');
+    return md5;
   }
   await claims.write(path, order, async () => {
     if (entry.type === 'symlink') {
