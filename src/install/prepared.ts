@@ -20,7 +20,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -116,7 +116,7 @@ export class PreparedStore {
    */
   async prepare(deb: string, sha256: string, opts: { decompressor: Decompressor; file: string }): Promise<PreparedPackage> {
     const paths = this.pathsFor(sha256);
-    if ((await readFile(paths.index).catch(() => undefined)) !== undefined) return paths;
+    if ((await stat(paths.index).catch(() => undefined))?.isFile()) return paths;
     await mkdir(join(this.dir, sha256.slice(0, 2)), { recursive: true });
     const n = `${process.pid}-${++temporaries}`;
     const tmpData = `${paths.data}.partial-${n}`;
