@@ -28,9 +28,10 @@
 // the packaged ones. APT_CONFIG (mmdebstrap's temporary apt.conf) is not set: crossroot has
 // none; pass it in `extraEnv` if a script ever needs apt-config to see the target.
 //
-// Where this differs from plain dpkg: the script runs in the sandbox (sandbox.ts), and the
-// executed file may be a patch (patches.ts), shown read-only at the stored script's path so
-// that "$0" and debconf's re-execution see the same bytes.
+// Where this differs from plain dpkg: the script runs in the sandbox (sandbox.ts; a build
+// keeps one open for all its scripts, sandbox-session.ts), and the executed file may be a
+// patch (patches.ts), shown read-only at the stored script's path so that "$0" and
+// debconf's re-execution see the same bytes.
 
 import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
@@ -38,6 +39,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CrossrootError } from '../errors.js';
 import { runInSandbox, sandboxDirectory, type SandboxOverlay } from './sandbox.js';
+import type { SandboxSession } from './sandbox-session.js';
 
 export type MaintainerScriptName = 'preinst' | 'postinst' | 'prerm' | 'postrm';
 
@@ -135,6 +137,12 @@ export interface MaintainerScriptRun {
   extraEnv?: Readonly<Record<string, string>>;
   /** The tree scripts see as `/` (read-only). Default `/`: the host. */
   toolsRoot?: string;
+  /**
+   * A sandbox kept open for the build (sandbox-session.ts), writable root `root`, same tools
+   * root: the script runs in it instead of a sandbox of its own. Not for a patched script
+   * (its replacement is bound over the stored one in a sandbox of its own).
+   */
+  session?: SandboxSession;
   /**
    * Where dpkg runs it from: `tmp.ci` (the new package's control area: preinst, and the new
    * package's prerm/postrm fallbacks) or `info` (installed scripts). Default: `tmp.ci` for
@@ -308,15 +316,15 @@ export async function runMaintainerScript(run: MaintainerScriptRun): Promise<Mai
       await chmod(copy, 0o755);
       overlays.push({ source: copy, target: stored });
     }
-    const result = await runInSandbox([stored, ...run.args], {
-      toolsRoot: run.toolsRoot,
-      writable: [root],
-      overlays,
-      cwd: root,
-      env,
-      timeoutMs: run.timeoutMs,
-      onOutput: run.onOutput,
-    });
+    const command = { cwd: root, env, timeoutMs: run.timeoutMs, onOutput: run.onOutput };
+    const session = overlays.length === 0 ? run.session : undefined;
+    if (session !== undefined && (resolve(session.toolsRoot) !== resolve(run.toolsRoot ?? '/') || !session.writable.includes(root))) {
+      throw new Error(`runMaintainerScript: the session is not for ${root} with tools root ${run.toolsRoot ?? '/'}`);
+    }
+    const result =
+      session !== undefined
+        ? await session.run([stored, ...run.args], command)
+        : await runInSandbox([stored, ...run.args], { ...command, toolsRoot: run.toolsRoot, writable: [root], overlays });
     if (result.exitCode !== 0) throw new MaintainerScriptError(canonical, result.exitCode, result.stdout, result.stderr);
     return { ran: true, argv0: stored, stdout: result.stdout, stderr: result.stderr };
   } finally {

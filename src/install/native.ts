@@ -14,10 +14,14 @@ import { posix } from 'node:path';
 import { CrossrootError } from '../errors.js';
 import type { Decompressor } from '../formats/compression.js';
 import { readDeb } from '../formats/deb/read.js';
+import { parseSingleParagraph } from '../formats/deb822/parse.js';
+import type { TarEntry } from '../formats/tar/entry.js';
 import { emptyDatabase, planDpkgRun, STATUS_RELATION_FIELDS, type DpkgAction, type DpkgDatabase as PlanState, type PlanPackage, type RelationField } from './configure-plan.js';
 import { DpkgDatabase, type MaintScriptCall } from './dpkg-db/database.js';
 import type { DataEntry } from './dpkg-db/info-db.js';
 import { runMaintainerScript } from './maintscript.js';
+import { sandboxDirectory } from './sandbox.js';
+import { SandboxSession } from './sandbox-session.js';
 import { scriptToExecute } from './patches.js';
 import { TargetRoot } from './target-root.js';
 import { readPreparedIndex, type PreparedPackage } from './prepared.js';
@@ -42,6 +46,34 @@ export interface NativeInstallerOptions {
   decompressor: Decompressor;
   /** The environment mmdebstrap gives scripts beyond dpkg's own variables. */
   env: Record<string, string>;
+}
+
+/**
+ * The package `dpkg-deb --build` makes of a directory holding only DEBIAN/control (the
+ * merged-usr hook's dummy usr-is-merged), without building it: data.tar has just `./`, and
+ * both members get the mtime dpkg-deb clamps to (SOURCE_DATE_EPOCH), owner root, and the
+ * modes of a directory and a file made under umask 022.
+ *
+ * @example
+ * await installer.run({ action: 'install' }, [controlOnlyPackage(DUMMY_USR_IS_MERGED, 1700000000, 'usr-is-merged (dummy)')]);
+ */
+export function controlOnlyPackage(control: string, mtime: number, label: string): NativePackage {
+  const data = Buffer.from(control);
+  const entry: TarEntry = { path: './', type: 'dir', mode: 0o755, uid: 0, gid: 0, uname: 'root', gname: 'root', size: 0, mtime };
+  const unpacked: UnpackedPackage = {
+    deb: label,
+    control: {
+      control: parseSingleParagraph(control, { file: label }),
+      members: new Map([['control', { name: 'control', mode: 0o644, mtime, data }]]),
+      compression: { control: 'xz', data: 'xz' },
+      memberNames: { control: 'control.tar.xz', data: 'data.tar.xz' },
+    },
+    entries: [entry],
+    md5: new Map(),
+    fileParents: new Set(),
+    createdParents: new Set(),
+  };
+  return { deb: label, label, unpacked };
 }
 
 function planPackage(u: UnpackedPackage): PlanPackage {
@@ -82,12 +114,20 @@ export class NativeInstaller {
   readonly #root: TargetRoot;
   #state: PlanState;
   readonly #versions = new Map<string, string>();
+  /** One sandbox for all of this root's scripts (close() ends it). */
+  readonly #session: SandboxSession;
 
   private constructor(opts: NativeInstallerOptions, db: DpkgDatabase) {
     this.#opts = opts;
     this.#db = db;
     this.#root = new TargetRoot(opts.root);
     this.#state = emptyDatabase(opts.arch);
+    this.#session = new SandboxSession({ writable: [sandboxDirectory(opts.root, 'the target root')] });
+  }
+
+  /** Ends the scripts' sandbox; call it when done with the root (before removing it). */
+  async close(): Promise<void> {
+    await this.#session.close();
   }
 
   static async open(opts: NativeInstallerOptions): Promise<NativeInstaller> {
@@ -109,6 +149,7 @@ export class NativeInstaller {
       extraEnv: this.#opts.env,
       from: call.from,
       refcount: call.refcount,
+      session: this.#session,
     });
   }
 

@@ -245,29 +245,10 @@ export async function runInSandbox(argv: readonly string[], opts: SandboxOptions
   const args = bwrapArguments(argv, { ...opts, toolsEntries: topLevelEntries(opts.toolsRoot ?? '/') });
   const bash = findProgram('bash');
   if (bash === undefined) throw new CrossrootError('HOST_MISSING_BASH', 'bash is needed to start the sandbox: apt-get install bash');
-  const stdout = new TailBuffer(KEEP_OUTPUT_BYTES);
-  const stderr = new TailBuffer(KEEP_OUTPUT_BYTES);
-  const status: Buffer[] = [];
   const pipes = await outputPipes();
+  const { stdout, stderr, status, drained } = collectOutput(pipes, opts.onOutput);
   let exit: { code: number | null; signal: NodeJS.Signals | null };
   try {
-    const read = (p: Socket, onData: (c: Buffer) => void) =>
-      new Promise<void>((done) => {
-        p.on('data', onData);
-        p.on('error', () => done());
-        p.on('close', () => done());
-      });
-    const drained = Promise.all([
-      read(pipes.stdout.read, (c) => {
-        stdout.push(c);
-        opts.onOutput?.('stdout', c);
-      }),
-      read(pipes.stderr.read, (c) => {
-        stderr.push(c);
-        opts.onOutput?.('stderr', c);
-      }),
-      read(pipes.status.read, (c) => status.push(c)),
-    ]);
     if (launcher === undefined || !launcher.alive) launcher = new Launcher(bash);
     let timer: NodeJS.Timeout | undefined;
     const code = await launcher
@@ -296,7 +277,41 @@ export async function runInSandbox(argv: readonly string[], opts: SandboxOptions
   return { exitCode, stdout: stdout.text(), stderr: err };
 }
 
-interface OutputPipes {
+/** What a command wrote: the tails of its output, and `drained` once every writer has closed. */
+export interface CollectedOutput {
+  stdout: TailBuffer;
+  stderr: TailBuffer;
+  /** bwrap's JSON status reports. */
+  status: Buffer[];
+  drained: Promise<void>;
+}
+
+/** Reads the three pipes to their end, keeping the tails (and passing chunks to `onOutput`). */
+export function collectOutput(pipes: OutputPipes, onOutput?: SandboxOptions['onOutput']): CollectedOutput {
+  const stdout = new TailBuffer(KEEP_OUTPUT_BYTES);
+  const stderr = new TailBuffer(KEEP_OUTPUT_BYTES);
+  const status: Buffer[] = [];
+  const read = (p: Socket, onData: (c: Buffer) => void) =>
+    new Promise<void>((done) => {
+      p.on('data', onData);
+      p.on('error', () => done());
+      p.on('close', () => done());
+    });
+  const drained = Promise.all([
+    read(pipes.stdout.read, (c) => {
+      stdout.push(c);
+      onOutput?.('stdout', c);
+    }),
+    read(pipes.stderr.read, (c) => {
+      stderr.push(c);
+      onOutput?.('stderr', c);
+    }),
+    read(pipes.status.read, (c) => status.push(c)),
+  ]).then(() => undefined);
+  return { stdout, stderr, status, drained };
+}
+
+export interface OutputPipes {
   stdout: { read: Socket; write: number };
   stderr: { read: Socket; write: number };
   status: { read: Socket; write: number };
@@ -318,16 +333,22 @@ let fifoDir: string | undefined;
 let fifoSerial = 0;
 const fifoPool: string[] = [];
 
+/** The private directory of this process's named pipes (made on first use). */
+export async function fifoDirectory(): Promise<string> {
+  if (fifoDir === undefined) {
+    const dir = await mkdtemp(join(tmpdir(), 'crossroot-sandbox-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    fifoDir = dir;
+  }
+  return fifoDir;
+}
+
 async function takeFifo(): Promise<string> {
   if (fifoPool.length === 0) {
     const mkfifo = findProgram('mkfifo');
     if (mkfifo === undefined) throw new CrossrootError('HOST_MISSING_MKFIFO', 'mkfifo is needed to run maintainer scripts: apt-get install coreutils');
-    if (fifoDir === undefined) {
-      const dir = await mkdtemp(join(tmpdir(), 'crossroot-sandbox-'));
-      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-      fifoDir = dir;
-    }
-    const names = Array.from({ length: FIFO_BATCH }, () => join(fifoDir!, `fifo-${++fifoSerial}`));
+    const dir = await fifoDirectory();
+    const names = Array.from({ length: FIFO_BATCH }, () => join(dir, `fifo-${++fifoSerial}`));
     await execFileAsync(mkfifo, ['-m', '0600', ...names]);
     fifoPool.push(...names);
   }
@@ -341,7 +362,7 @@ async function takeFifo(): Promise<string> {
  * process holds a write end of each until the command has its own (a FIFO without writers
  * reads as ended); their names go at the same time.
  */
-async function outputPipes(): Promise<OutputPipes> {
+export async function outputPipes(): Promise<OutputPipes> {
   const names = [await takeFifo(), await takeFifo(), await takeFifo()] as const;
   const fds: number[] = [];
   try {
@@ -444,7 +465,7 @@ export interface ToolsEntry {
   symlink?: string;
 }
 
-function topLevelEntries(toolsRoot: string): ToolsEntry[] {
+export function topLevelEntries(toolsRoot: string): ToolsEntry[] {
   let dirents;
   try {
     dirents = readdirSync(toolsRoot, { withFileTypes: true });
@@ -494,7 +515,7 @@ function parseJsonStatus(text: string): Record<string, unknown>[] {
 }
 
 /** bwrap could not set up the sandbox: name the cause and the fix (exit 4). */
-function sandboxSetupError(stderr: string, code: number | null): CrossrootError {
+export function sandboxSetupError(stderr: string, code: number | null): CrossrootError {
   const said = stderr.trim().split('\n').slice(-5).join('\n');
   const root = process.getuid?.() === 0;
   const fix = root
@@ -512,12 +533,12 @@ function signalNumber(signal: NodeJS.Signals | null): number {
   return signal === null ? 0 : (constants.signals[signal] ?? 0);
 }
 
-function signalName(n: number): NodeJS.Signals {
+export function signalName(n: number): NodeJS.Signals {
   return (Object.entries(constants.signals).find(([, v]) => v === n)?.[0] ?? 'SIGKILL') as NodeJS.Signals;
 }
 
 /** Keeps the last `limit` bytes of a stream. */
-class TailBuffer {
+export class TailBuffer {
   #chunks: Buffer[] = [];
   #size = 0;
   readonly #limit: number;

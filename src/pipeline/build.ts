@@ -11,7 +11,7 @@ import { cleanupRoot, passwdUid } from '../install/cleanup.js';
 import { ensureCanRun, runInRoot } from '../install/chroot.js';
 import { installLdSoCache } from '../install/ldconfig/index.js';
 import { MMDEBSTRAP_ENVIRONMENT } from '../install/maintscript.js';
-import { NativeInstaller } from '../install/native.js';
+import { NativeInstaller, controlOnlyPackage } from '../install/native.js';
 import { runInSandbox } from '../install/sandbox.js';
 import { createSkeleton, mergedUsrDirectories } from '../install/skeleton.js';
 import { TargetRoot } from '../install/target-root.js';
@@ -157,6 +157,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
   // Beside the root, so that staged files are renamed into it within one file system.
   const staging = { dir: await workDirectory('crossroot-staging-'), chain: Promise.resolve() as Promise<void>, stopped: false };
   const stagedOf = new Map<string, Promise<StagedPackage>>();
+  let native: NativeInstaller | undefined;
   try {
     await chmod(root, 0o755);
     await createSkeleton(root, { architectures: [opts.arch], sourcesList: sourcesListText(resolved, opts.mirrors) });
@@ -168,7 +169,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
       }
     }
     const env = buildEnvironment(opts.sourceDateEpoch);
-    const native = opts.installer === 'native' ? await NativeInstaller.open({ root, arch: opts.arch, sourceDateEpoch: opts.sourceDateEpoch, decompressor, env }) : undefined;
+    native = opts.installer === 'native' ? await NativeInstaller.open({ root, arch: opts.arch, sourceDateEpoch: opts.sourceDateEpoch, decompressor, env }) : undefined;
     if (opts.installer === 'chroot') await ensureCanRun(opts.arch);
     // The packages where apt leaves them for dpkg (hard links into the cache where possible);
     // apt-get clean at the end removes them, as in mmdebstrap.
@@ -181,20 +182,19 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
       inRoot.set(r.package, `/var/cache/apt/archives/${name}`);
     }
     const debInRoot = (name: string) => inRoot.get(name.replace(/:[^:]*$/, ''))!;
-    if (mergedUsr) {
+    if (mergedUsr && native !== undefined) {
+      // The hook's dummy usr-is-merged, as dpkg-deb --build would make it.
+      await native.run({ action: 'install' }, [controlOnlyPackage(DUMMY_USR_IS_MERGED, opts.sourceDateEpoch, 'usr-is-merged.deb (the merged-usr hook\'s dummy)')]);
+    } else if (mergedUsr) {
       // The hook's dummy usr-is-merged, built and installed with the host's dpkg as the hook does.
       const dir = join(root, 'tmp', 'crossroot-usr-is-merged');
       await mkdir(join(dir, 'usr-is-merged', 'DEBIAN'), { recursive: true });
       await writeFile(join(dir, 'usr-is-merged', 'DEBIAN', 'control'), DUMMY_USR_IS_MERGED);
       const r = await runInSandbox(['dpkg-deb', '--build', join(dir, 'usr-is-merged'), join(dir, 'usr-is-merged.deb')], { writable: [root], cwd: root, env });
       if (r.exitCode !== 0) throw new CrossrootError('INSTALL_DPKG_FAILED', `building the dummy usr-is-merged failed: ${r.stderr.trim()}`);
-      if (native !== undefined) {
-        await native.run({ action: 'install' }, [{ deb: join(dir, 'usr-is-merged.deb') }]);
-      } else {
-        const argv = ['dpkg', `--root=${root}`, `--log=${root}/var/log/dpkg.log`, '--install', join(dir, 'usr-is-merged.deb')];
-        const i = await runInSandbox(argv, { writable: [root], cwd: root, env });
-        if (i.exitCode !== 0) throw new CrossrootError('INSTALL_DPKG_FAILED', `installing the dummy usr-is-merged failed: ${i.stderr.trim()}`);
-      }
+      const argv = ['dpkg', `--root=${root}`, `--log=${root}/var/log/dpkg.log`, '--install', join(dir, 'usr-is-merged.deb')];
+      const i = await runInSandbox(argv, { writable: [root], cwd: root, env });
+      if (i.exitCode !== 0) throw new CrossrootError('INSTALL_DPKG_FAILED', `installing the dummy usr-is-merged failed: ${i.stderr.trim()}`);
       await rm(dir, { recursive: true, force: true });
     }
     const stage1 = resolved.plan.stage1.records.map((r: PackageRecord) => prepared(r.package) ?? deb(r.package));
@@ -262,12 +262,15 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     } else {
       await writeRootDirectory(root, opts.target, { devices: true });
     }
-    return resolved;
   } finally {
+    await native?.close();
     staging.stopped = true;
     await staging.chain;
+    log('removing the work directories');
     await rm(staging.dir, { recursive: true, force: true });
     await rm(root, { recursive: true, force: true });
   }
+  log('done');
+  return resolved;
 }
 

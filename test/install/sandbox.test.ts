@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CrossrootError, exitCodeFor } from '../../src/errors.js';
 import { MaintainerScriptError, maintainerScriptPath, runMaintainerScript } from '../../src/install/maintscript.js';
 import { SANDBOX_CAPABILITIES, bwrapArguments, runInSandbox } from '../../src/install/sandbox.js';
+import { SandboxSession } from '../../src/install/sandbox-session.js';
 import { realDebs } from '../support/real-debs.js';
 import { emptyDpkgRoot, hostArch, scratchDir, storeScript } from '../support/sandbox-debs.js';
 import { fingerprintChanges, hostFingerprint } from '../support/sandbox-host-state.js';
@@ -25,8 +26,19 @@ async function newRoot(prefix: string): Promise<string> {
   return emptyDpkgRoot(join(w, 'root'), 'amd64');
 }
 
-/** Runs `text` as PKG's postinst configure in `root`. */
-async function postinst(root: string, pkg: string, text: string, toolsRoot?: string) {
+// Every guarantee holds for a script in a sandbox of its own and for one run in a session
+// (one sandbox for many scripts, as a build runs them): each block runs in both.
+const sessions: SandboxSession[] = [];
+afterAll(async () => {
+  for (const s of sessions) await s.close();
+});
+const MODES = [
+  { mode: 'a sandbox of its own', session: false },
+  { mode: 'a session', session: true },
+] as const;
+
+/** Runs `text` as PKG's postinst configure in `root`, in a session when `session` is given. */
+async function postinstIn(root: string, pkg: string, text: string, toolsRoot?: string, session?: SandboxSession) {
   await storeScript(root, { name: pkg, arch: 'all' }, 'postinst', text);
   const ident = { package: pkg, arch: 'all', multiArchSame: false, script: 'postinst' as const };
   return runMaintainerScript({
@@ -36,10 +48,19 @@ async function postinst(root: string, pkg: string, text: string, toolsRoot?: str
     scriptPath: maintainerScriptPath(root, ident),
     sourceDateEpoch: 1_700_000_000,
     toolsRoot,
+    session,
   });
 }
 
-describe('the host is sacred', () => {
+/** A session for `root` (closed after the tests), or undefined for sandboxes of their own. */
+function sessionFor(wanted: boolean, root: string, toolsRoot?: string): SandboxSession | undefined {
+  if (!wanted) return undefined;
+  const s = new SandboxSession({ writable: [root], toolsRoot });
+  sessions.push(s);
+  return s;
+}
+
+describe.each(MODES)('the host is sacred ($mode)', ({ session: inSession }) => {
   const tag = randomBytes(4).toString('hex');
   const named = ['/etc/crossroot-escape', '/usr/local/escape'];
   // Outside the fingerprinted trees (they change on their own), so checked by name.
@@ -76,7 +97,7 @@ touch /usr/local/escape
     root = await newRoot('sandbox-sacred');
     host = hostname();
     before = hostFingerprint();
-    err = await postinst(root, 'crossroot-escape-test', ESCAPE).catch((e: unknown) => e);
+    err = await postinstIn(root, 'crossroot-escape-test', ESCAPE, undefined, sessionFor(inSession, root)).catch((e: unknown) => e);
   });
 
   it('the script fails (INSTALL_SCRIPT_FAILED, naming the script) on a read-only file system', () => {
@@ -105,11 +126,16 @@ touch /usr/local/escape
   });
 });
 
-describe('what a script sees', () => {
+describe.each(MODES)('what a script sees ($mode)', ({ session: inSession }) => {
   let root: string;
+  let session: SandboxSession | undefined;
   beforeAll(async () => {
     root = await newRoot('sandbox-view');
+    session = sessionFor(inSession, root);
   });
+  const postinst = (root: string, pkg: string, text: string) => postinstIn(root, pkg, text, undefined, session);
+  const run = (argv: string[], opts: { writable: string[]; cwd: string; env: Record<string, string>; timeoutMs?: number }) =>
+    session !== undefined ? session.run(argv, opts) : runInSandbox(argv, opts);
 
   it('a private /tmp (and /run): empty of the host\'s files, gone afterwards', async () => {
     const tag = randomBytes(4).toString('hex');
@@ -122,10 +148,11 @@ test ! -e ${hostMarker}
 echo private > /tmp/crossroot-private-${tag}
 cat /tmp/crossroot-private-${tag}
 stat -c '%a' /tmp
-ls -A /run | wc -l
+ls -A /run
 `;
       const first = await postinst(root, 'tmp-test', text);
-      expect(first.stdout).toBe('private\n1777\n0\n');
+      // A session's /run holds its control directory (its named pipes), nothing else.
+      expect(first.stdout).toBe(`private\n1777\n${inSession ? 'crossroot\n' : ''}`);
       expect(existsSync(`/tmp/crossroot-private-${tag}`)).toBe(false);
       // A second run starts with a fresh /tmp.
       const second = await postinst(root, 'tmp-test2', `#!/bin/sh\ntest ! -e /tmp/crossroot-private-${tag}\n`);
@@ -144,7 +171,7 @@ ls -A /run | wc -l
 
   it('kills a script that outlives its time, and everything it started', async () => {
     const t = performance.now();
-    const r = await runInSandbox(['/bin/sh', '-c', 'sleep 30 & sleep 30'], { writable: [root], cwd: root, env: {}, timeoutMs: 300 });
+    const r = await run(['/bin/sh', '-c', 'sleep 30 & sleep 30'], { writable: [root], cwd: root, env: {}, timeoutMs: 300 });
     expect(r.exitCode).toBe(137);
     expect(performance.now() - t).toBeLessThan(10_000);
   });
@@ -155,14 +182,14 @@ ls -A /run | wc -l
       'ns-test',
       String.raw`#!/bin/sh
 set -e
-tr '\0' ' ' < /proc/1/cmdline; echo
+head -z -n 1 /proc/1/cmdline | tr -d '\0'; echo
 tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '
 grep '^CapEff' /proc/self/status | cut -f2
 id -u
 `,
     );
     const [pid1, ...rest] = r.stdout.trimEnd().split('\n');
-    expect(pid1).toMatch(/^(\S*\/)?bwrap /);
+    expect(pid1).toMatch(/^(\S*\/)?bwrap$/);
     expect(rest.slice(0, -2)).toEqual(['lo']);
     const capNumbers: Record<string, number> = {
       CAP_CHOWN: 0, CAP_DAC_OVERRIDE: 1, CAP_FOWNER: 3, CAP_FSETID: 4, CAP_KILL: 5, CAP_SETGID: 6,
@@ -191,7 +218,7 @@ id -u
     if (!existsSync(join(tools, 'usr/bin/sh'))) await symlink('dash', join(tools, 'usr/bin/sh'));
     await mkdir(join(tools, 'etc'), { recursive: true });
     await writeFile(join(tools, 'etc/tools-root-marker'), 'tools\n');
-    const r = await postinst(
+    const r = await postinstIn(
       root,
       'tools-test',
       String.raw`#!/bin/sh
@@ -202,6 +229,7 @@ echo in-target > "$DPKG_ROOT/from-tools-root"
 pwd
 `,
       tools,
+      sessionFor(inSession, root, tools),
     );
     expect(r.stdout).toBe(`tools\n${root}\n`);
     expect(await readFile(join(root, 'from-tools-root'), 'utf8')).toBe('in-target\n');

@@ -52,7 +52,6 @@ function buildLike(name: 'build' | 'reference'): Command['run'] {
     if (installer !== 'native' && installer !== 'dpkg' && installer !== 'chroot') throw new CrossrootError('USAGE_INSTALLER', `--installer is native or dpkg, not ${installer}`);
     const sde = process.env.SOURCE_DATE_EPOCH;
     if (sde !== undefined && !/^[0-9]+$/.test(sde)) throw new CrossrootError('USAGE_SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH must be a number of seconds, not ${sde}`);
-    const started = performance.now();
     const lockFile = (values as Record<string, unknown>).lock as string | undefined;
     let lock: Lock | undefined;
     if (lockFile !== undefined) {
@@ -80,7 +79,8 @@ function buildLike(name: 'build' | 'reference'): Command['run'] {
       sourceDateEpoch: sde !== undefined ? Number(sde) : Math.floor(Date.now() / 1000),
       jobs: jobsOption(values),
       progress: downloadProgress(),
-      log: (line) => process.stderr.write(`crossroot: [${((performance.now() - started) / 1000).toFixed(1)}s] ${line}\n`),
+      // Seconds since the process started (node's start-up included).
+      log: (line) => process.stderr.write(`crossroot: [${(performance.now() / 1000).toFixed(2)}s] ${line}\n`),
     });
     return 0;
   };
