@@ -19,7 +19,7 @@ work=$(mktemp -d /var/tmp/crossroot-bench.XXXXXX)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
 # The command as installed (its interpreter line sets node's options), not `node main.js`.
-cli="$PWD/dist/cli/main.js"
+cli="$PWD/dist/cli/crossroot.mjs"
 cache="$work/crossroot-cache"
 
 # 1. The local mirror: every package of the buildd set (a superset of essential), resolved and

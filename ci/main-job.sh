@@ -10,4 +10,4 @@ bash ci/setup-host.sh
 report="${CROSSROOT_REPORT:-crossroot-report}"
 # Both builds take their dates from one SOURCE_DATE_EPOCH, so the comparison is fair.
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(date +%s)}"
-node dist/cli/main.js verify --arch arm64 --variant essential --installer "${CROSSROOT_INSTALLER:-native}" --report "$report" bookworm "$@"
+node dist/cli/crossroot.mjs verify --arch arm64 --variant essential --installer "${CROSSROOT_INSTALLER:-native}" --report "$report" bookworm "$@"
