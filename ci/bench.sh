@@ -16,6 +16,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d /var/tmp/crossroot-bench.XXXXXX)
+# Traversable, as a TMPDIR is: apt inside mmdebstrap checks that its _apt user can reach the
+# root and, where it cannot, downloads as root and leaves the partial/ directories root's.
+chmod 0755 "$work"
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
 # The command as installed (its interpreter line sets node's options), not `node main.js`.
@@ -30,7 +33,13 @@ mkdir -p "$mirror/pool" "$mirror/dists/bookworm/main/binary-amd64"
 awk '/^Filename:/{f=$2} /^SHA256:/{print $2" "f}' "$work/buildd.lock" | while read -r sha file; do
   ln "$cache/sha256/${sha:0:2}/$sha" "$mirror/pool/$(basename "$file")"
 done
-(cd "$mirror" && apt-ftparchive packages pool > dists/bookworm/main/binary-amd64/Packages)
+# The archive's Priority and Section of each package (an override file, as the archive has one),
+# from the host's apt lists: apt-ftparchive alone takes them from each .deb, where e.g. apt says
+# "important" while the archive says "required", and mmdebstrap's buildd (?priority(required))
+# would then install 129 packages where the archive gives 144 (crossroot's set, from its index).
+awk '/^Package:/{print $2}' "$work/buildd.lock" | sort -u | xargs apt-cache show --no-all-versions 2>/dev/null |
+  awk '/^Package:/{p=$2} /^Priority:/{pr=$2} /^Section:/{s=$2} /^$/{if (p != "" && pr != "" && s != "") print p, pr, s; p = pr = s = ""}' > "$work/override"
+(cd "$mirror" && apt-ftparchive packages pool "$work/override" > dists/bookworm/main/binary-amd64/Packages)
 (cd "$mirror/dists/bookworm" && apt-ftparchive -o APT::FTPArchive::Release::Suite=bookworm \
    -o APT::FTPArchive::Release::Codename=bookworm -o APT::FTPArchive::Release::Architectures=amd64 \
    -o APT::FTPArchive::Release::Components=main release . > "$work/Release" && mv "$work/Release" Release)
