@@ -36,6 +36,7 @@ import {
   collectOutput,
   fifoDirectory,
   outputPipes,
+  ReplyLines,
   sandboxSetupError,
   topLevelEntries,
   type SandboxOptions,
@@ -100,9 +101,7 @@ export type SandboxCommandOptions = Pick<SandboxOptions, 'cwd' | 'env' | 'umask'
 /** The running sandbox: bwrap, the runner's reply lines. */
 interface Running {
   child: ChildProcess;
-  lines: string[];
-  waiters: ((line: string | undefined) => void)[];
-  ended: boolean;
+  replies: ReplyLines;
   stderr: Buffer[];
   exited: Promise<number | null>;
 }
@@ -172,7 +171,7 @@ export class SandboxSession {
       const inside = (p: string) => `${RUN_DIRECTORY}/${basename(p)}`;
       r.child.stdin!.write(`out=${quote(inside(pipes.names[0]))} err=${quote(inside(pipes.names[1]))} ${request}\n`);
       // The status pipe is not used in a session: closed with the write ends.
-      const pid = /^pid \d+$/.test((await this.#line(r)) ?? '');
+      const pid = /^pid \d+$/.test((await r.replies.next()) ?? '');
       if (!pid) throw this.#lost(r);
       pipes.closeWriteEnds();
       let timer: NodeJS.Timeout | undefined;
@@ -182,7 +181,7 @@ export class SandboxSession {
           r.child.kill('SIGKILL');
         }, opts.timeoutMs);
       }
-      const exit = /^exit (\d+)$/.exec((await this.#line(r)) ?? '');
+      const exit = /^exit (\d+)$/.exec((await r.replies.next()) ?? '');
       clearTimeout(timer);
       if (exit === null) {
         if (!timedOut) throw this.#lost(r);
@@ -200,7 +199,7 @@ export class SandboxSession {
 
   /** The running sandbox, started if need be ("ready" seen). */
   async #started(): Promise<Running> {
-    if (this.#running !== undefined && !this.#running.ended) return this.#running;
+    if (this.#running !== undefined && !this.#running.replies.ended) return this.#running;
     const bwrap = this.#opts.bwrap ?? findProgram('bwrap');
     if (bwrap === undefined) {
       throw new CrossrootError('HOST_MISSING_BWRAP', 'bwrap is needed to run maintainer scripts in a sandbox: apt-get install bubblewrap');
@@ -224,47 +223,19 @@ export class SandboxSession {
     const child = spawn(bash, ['-c', CLOSE_INHERITED, 'sandbox', bwrap, ...args], { cwd: '/', env: {}, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
     const r: Running = {
       child,
-      lines: [],
-      waiters: [],
-      ended: false,
+      replies: new ReplyLines(child),
       stderr: [],
       exited: new Promise((done) => child.on('close', (code) => done(code))),
     };
-    const end = () => {
-      r.ended = true;
-      for (const w of r.waiters.splice(0)) w(undefined);
-    };
-    let partial = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      partial += c.toString('latin1');
-      let nl;
-      while ((nl = partial.indexOf('\n')) >= 0) {
-        const line = partial.slice(0, nl);
-        partial = partial.slice(nl + 1);
-        const w = r.waiters.shift();
-        if (w !== undefined) w(line);
-        else r.lines.push(line);
-      }
-    });
-    child.stdout!.on('close', end);
-    child.on('error', end);
-    child.stdin!.on('error', end);
     child.stderr!.on('data', (c: Buffer) => r.stderr.push(c));
     child.stdio[3]!.on('data', () => {}); // bwrap's JSON status: not needed here
     this.#running = r;
-    if ((await this.#line(r)) !== 'ready') {
+    if ((await r.replies.next()) !== 'ready') {
       this.#running = undefined;
       const code = await r.exited;
       throw sandboxSetupError(Buffer.concat(r.stderr).toString('utf8'), code);
     }
     return r;
-  }
-
-  #line(r: Running): Promise<string | undefined> {
-    const l = r.lines.shift();
-    if (l !== undefined) return Promise.resolve(l);
-    if (r.ended) return Promise.resolve(undefined);
-    return new Promise((done) => r.waiters.push(done));
   }
 
   /** The sandbox ended under a command: it is not reused. */

@@ -99,19 +99,18 @@ const LAUNCHER = [
   'done',
 ].join('\n');
 
-/** One launcher per process, started on first use; requests go one at a time. */
-class Launcher {
-  readonly #child: ChildProcess;
+/**
+ * The reply lines of a helper process (the launcher, a session's runner), one at a time;
+ * `undefined` once it has ended (its stdout closed, or it could not be started).
+ */
+export class ReplyLines {
   readonly #lines: string[] = [];
   readonly #waiters: ((line: string | undefined) => void)[] = [];
   #ended = false;
-  #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(bash: string) {
-    this.#child = spawn(bash, ['-c', LAUNCHER], { cwd: '/', env: {}, stdio: ['pipe', 'pipe', 'ignore'] });
-    this.#child.on('error', () => this.#end());
+  constructor(child: ChildProcess) {
     let partial = '';
-    this.#child.stdout!.on('data', (c: Buffer) => {
+    child.stdout!.on('data', (c: Buffer) => {
       partial += c.toString('latin1');
       let nl;
       while ((nl = partial.indexOf('\n')) >= 0) {
@@ -122,8 +121,38 @@ class Launcher {
         else this.#lines.push(line);
       }
     });
-    this.#child.stdout!.on('close', () => this.#end());
-    this.#child.stdin!.on('error', () => this.#end());
+    child.stdout!.on('close', () => this.end());
+    child.on('error', () => this.end());
+    child.stdin!.on('error', () => this.end());
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Marks the helper ended: whoever waits for a line gets `undefined`. */
+  end(): void {
+    this.#ended = true;
+    for (const w of this.#waiters.splice(0)) w(undefined);
+  }
+
+  next(): Promise<string | undefined> {
+    const l = this.#lines.shift();
+    if (l !== undefined) return Promise.resolve(l);
+    if (this.#ended) return Promise.resolve(undefined);
+    return new Promise((r) => this.#waiters.push(r));
+  }
+}
+
+/** One launcher per process, started on first use; requests go one at a time. */
+class Launcher {
+  readonly #child: ChildProcess;
+  readonly #replies: ReplyLines;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(bash: string) {
+    this.#child = spawn(bash, ['-c', LAUNCHER], { cwd: '/', env: {}, stdio: ['pipe', 'pipe', 'ignore'] });
+    this.#replies = new ReplyLines(this.#child);
     // Idle, neither it nor its pipes keep this process alive (it ends when its stdin does);
     // while a command runs, its reply pipe does (#hold).
     this.#child.unref();
@@ -138,19 +167,7 @@ class Launcher {
   }
 
   get alive(): boolean {
-    return !this.#ended;
-  }
-
-  #end(): void {
-    this.#ended = true;
-    for (const w of this.#waiters.splice(0)) w(undefined);
-  }
-
-  #line(): Promise<string | undefined> {
-    const l = this.#lines.shift();
-    if (l !== undefined) return Promise.resolve(l);
-    if (this.#ended) return Promise.resolve(undefined);
-    return new Promise((r) => this.#waiters.push(r));
+    return !this.#replies.ended;
   }
 
   /**
@@ -159,15 +176,15 @@ class Launcher {
    */
   run(argv: readonly string[], umask: number, fifos: readonly [string, string, string], started: (pid: number) => void): Promise<number> {
     const job = this.#queue.then(async () => {
-      if (this.#ended) throw new Error('the sandbox launcher has ended');
+      if (this.#replies.ended) throw new Error('the sandbox launcher has ended');
       this.#hold(true);
       try {
         const fields = [String(argv.length), umask.toString(8).padStart(4, '0'), ...fifos, ...argv];
         this.#child.stdin!.write(Buffer.concat(fields.map((f) => Buffer.from(`${f}\0`))));
-        const pid = /^pid (\d+)$/.exec((await this.#line()) ?? '');
+        const pid = /^pid (\d+)$/.exec((await this.#replies.next()) ?? '');
         if (pid === null) throw new Error('the sandbox launcher did not start the command');
         started(Number(pid[1]));
-        const exit = /^exit (\d+)$/.exec((await this.#line()) ?? '');
+        const exit = /^exit (\d+)$/.exec((await this.#replies.next()) ?? '');
         if (exit === null) throw new Error('the sandbox launcher ended while the command ran');
         return Number(exit[1]);
       } finally {
