@@ -30,13 +30,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { basename } from 'node:path';
 import { CrossrootError } from '../errors.js';
-import { findProgram } from '../host/programs.js';
 import {
   bwrapArguments,
+  closeInheritedFds,
   collectOutput,
   fifoDirectory,
   outputPipes,
   ReplyLines,
+  sandboxPrograms,
   sandboxSetupError,
   topLevelEntries,
   type SandboxOptions,
@@ -84,7 +85,7 @@ const runner = (keep: readonly string[]) => [
  * On the host, before bwrap: no file descriptor but 0-3 (bwrap's status pipe) goes into the
  * sandbox. node passes on whatever it inherited without close-on-exec (sandbox.ts, LAUNCHER).
  */
-const CLOSE_INHERITED = 'for f in /proc/self/fd/*; do n=${f##*/}; case $n in 0|1|2|3) ;; *) eval "exec $n>&-" 2>/dev/null ;; esac; done; exec "$@"';
+const CLOSE_INHERITED = `${closeInheritedFds('0|1|2|3')}; exec "$@"`;
 
 export interface SandboxSessionOptions {
   /** The tree presented (read-only) as `/`. Default `/`: the host. */
@@ -200,12 +201,7 @@ export class SandboxSession {
   /** The running sandbox, started if need be ("ready" seen). */
   async #started(): Promise<Running> {
     if (this.#running !== undefined && !this.#running.replies.ended) return this.#running;
-    const bwrap = this.#opts.bwrap ?? findProgram('bwrap');
-    if (bwrap === undefined) {
-      throw new CrossrootError('HOST_MISSING_BWRAP', 'bwrap is needed to run maintainer scripts in a sandbox: apt-get install bubblewrap');
-    }
-    const bash = findProgram('bash');
-    if (bash === undefined) throw new CrossrootError('HOST_MISSING_BASH', 'bash is needed to start the sandbox: apt-get install bash');
+    const { bwrap, bash } = sandboxPrograms(this.#opts.bwrap);
     const fifos = await fifoDirectory();
     const keep = new Set([RUN_DIRECTORY]);
     for (const w of this.#opts.writable) {

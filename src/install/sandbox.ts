@@ -82,8 +82,28 @@ const execFileAsync = promisify(execFile);
  * Replies on stdout, one line each: "pid PID" once the command is started (its FIFOs open),
  * then "exit CODE" (128+N when killed by signal N).
  */
+/**
+ * bash that closes every inherited file descriptor but those named (`keep`, e.g. '0|1|2'):
+ * node passes on whatever it inherited without close-on-exec, and a directory among them
+ * would be a way out of the sandbox.
+ */
+export function closeInheritedFds(keep: string): string {
+  return `for f in /proc/self/fd/*; do n=\${f##*/}; case $n in ${keep}) ;; *) eval "exec $n>&-" 2>/dev/null ;; esac; done`;
+}
+
+/** bwrap (`given`, or on PATH) and bash, or the HOST_ error that says how to install them. */
+export function sandboxPrograms(given?: string): { bwrap: string; bash: string } {
+  const bwrap = given ?? findProgram('bwrap');
+  if (bwrap === undefined) {
+    throw new CrossrootError('HOST_MISSING_BWRAP', 'bwrap is needed to run maintainer scripts in a sandbox: apt-get install bubblewrap');
+  }
+  const bash = findProgram('bash');
+  if (bash === undefined) throw new CrossrootError('HOST_MISSING_BASH', 'bash is needed to start the sandbox: apt-get install bash');
+  return { bwrap, bash };
+}
+
 const LAUNCHER = [
-  'for f in /proc/self/fd/*; do n=${f##*/}; case $n in 0|1|2) ;; *) eval "exec $n>&-" 2>/dev/null ;; esac; done',
+  closeInheritedFds('0|1|2'),
   "while IFS= read -r -d '' count; do",
   "  IFS= read -r -d '' mask; IFS= read -r -d '' out; IFS= read -r -d '' err; IFS= read -r -d '' st",
   '  args=()',
@@ -255,13 +275,8 @@ export interface SandboxResult {
  * // "Read-only file system" in r.stderr.
  */
 export async function runInSandbox(argv: readonly string[], opts: SandboxOptions): Promise<SandboxResult> {
-  const bwrap = opts.bwrap ?? findProgram('bwrap');
-  if (bwrap === undefined) {
-    throw new CrossrootError('HOST_MISSING_BWRAP', 'bwrap is needed to run maintainer scripts in a sandbox: apt-get install bubblewrap');
-  }
+  const { bwrap, bash } = sandboxPrograms(opts.bwrap);
   const args = bwrapArguments(argv, { ...opts, toolsEntries: topLevelEntries(opts.toolsRoot ?? '/') });
-  const bash = findProgram('bash');
-  if (bash === undefined) throw new CrossrootError('HOST_MISSING_BASH', 'bash is needed to start the sandbox: apt-get install bash');
   const pipes = await outputPipes();
   const { stdout, stderr, status, drained } = collectOutput(pipes, opts.onOutput);
   let exit: { code: number | null; signal: NodeJS.Signals | null };
