@@ -21,3 +21,7 @@ await build({
   logLevel: 'warning',
 });
 chmodSync(outfile, 0o755);
+// main.js was the package's bin before the bundle, and npx keeps the bin link it made for
+// a checkout (~/.npm/_npx/*/node_modules/.bin/crossroot -> .../dist/cli/main.js) across
+// changes of package.json: it must stay runnable, or `npx crossroot` there is "Permission denied".
+chmodSync('dist/cli/main.js', 0o755);
