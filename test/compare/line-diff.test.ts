@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unifiedDiff } from '../../src/compare/line-diff.js';
-import { exec } from './trees.js';
+import { run } from '../support/cli.js';
 
 let work = '';
 beforeAll(async () => {
@@ -26,7 +26,7 @@ async function files(a: string, b: string): Promise<[string, string]> {
 /** GNU diff -u, with its file header lines replaced by ours. */
 async function gnuDiff(a: string, b: string, minimal: boolean): Promise<string> {
   const [fa, fb] = await files(a, b);
-  const r = await exec('diff', [...(minimal ? ['--minimal'] : []), '-u', fa, fb]);
+  const r = await run('diff', [...(minimal ? ['--minimal'] : []), '-u', fa, fb]);
   expect(r.code, r.stderr).toBeLessThan(2);
   return r.stdout === '' ? '' : ['--- a/f', '+++ b/f', ...r.stdout.split('\n').slice(2)].join('\n');
 }
@@ -36,7 +36,7 @@ async function patched(a: string, diff: string): Promise<string> {
   const [fa] = await files(a, '');
   const p = join(work, `p${n}`);
   await writeFile(p, diff);
-  const r = await exec('patch', ['--silent', '--force', fa, p]);
+  const r = await run('patch', ['--silent', '--force', fa, p]);
   expect(r.code, `${r.stdout}${r.stderr}\n${diff}`).toBe(0);
   return (await readFile(fa)).toString();
 }

@@ -3,8 +3,8 @@ import { statSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, runBuffer } from '../support/cli.js';
-import { exec, pokeByte, removeDir, seeded, setMtimes, tarArgs, tarTree, workDir } from './trees.js';
+import { CLI, run, runBuffer } from '../support/cli.js';
+import { pokeByte, removeDir, seeded, setMtimes, tarArgs, tarTree, workDir } from './trees.js';
 
 const MB = 1024 * 1024;
 const LIMIT_KB = 150 * 1024;
@@ -49,7 +49,7 @@ afterAll(() => removeDir(work));
 /** Runs crossroot compare --json under GNU time; returns the report, exit code, peak RSS in KiB. */
 async function measured(a: string, b: string) {
   const started = Date.now();
-  const r = await exec('/usr/bin/time', ['-f', '%M', process.execPath, CLI, 'compare', '--json', join(work, a), join(work, b)]);
+  const r = await run('/usr/bin/time', ['-f', '%M', process.execPath, CLI, 'compare', '--json', join(work, a), join(work, b)]);
   const seconds = (Date.now() - started) / 1000;
   const peakKb = Number(r.stderr.trim().split('\n').pop());
   const size = (statSync(join(work, a)).size / MB) | 0;

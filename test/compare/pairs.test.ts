@@ -6,8 +6,8 @@ import { compareTrees } from '../../src/compare/compare.js';
 import { jsonReport } from '../../src/compare/report-json.js';
 import { openTree } from '../../src/compare/tree-source.js';
 import { hostDecompressor } from '../../src/host/decompress.js';
-import { crossroot, runBuffer } from '../support/cli.js';
-import { IS_ROOT, exec, MTIME, copyTree, makeBase, pokeByte, removeDir, setMtimes, setXattr, tarArgs, tarTree, workDir } from './trees.js';
+import { crossroot, run, runBuffer } from '../support/cli.js';
+import { IS_ROOT, MTIME, copyTree, makeBase, pokeByte, removeDir, setMtimes, setXattr, tarArgs, tarTree, workDir } from './trees.js';
 
 const ORACLE = new URL('./tar-diff-oracle.py', import.meta.url).pathname;
 
@@ -155,9 +155,9 @@ describe('crafted pairs', () => {
       expect(report.identical).toBe(identical);
       expect(code).toBe(identical ? 0 : 1);
       // oracle 1: byte equality of the tarballs (every pair here changes the bytes iff the tree)
-      expect((await exec('cmp', ['-s', a, b])).code === 0).toBe(identical);
+      expect((await run('cmp', ['-s', a, b])).code === 0).toBe(identical);
       // oracle 2: diffoscope's verdict
-      expect((await exec('diffoscope', ['--no-progress', '--text', '/dev/null', a, b])).code === 0).toBe(identical);
+      expect((await run('diffoscope', ['--no-progress', '--text', '/dev/null', a, b])).code === 0).toBe(identical);
       // oracle 3: an independent member-by-member comparison with Python's tarfile
       const oracle = JSON.parse((await runBuffer('python3', [ORACLE, a, b])).toString()) as [string, string][];
       expect(sorted(oracle)).toEqual(sorted(p.expected));
@@ -173,10 +173,10 @@ describe('crafted pairs', () => {
     const { dir } = built.get('content-text')!;
     const { report } = await compareJson(built.get('content-text')!.a, built.get('content-text')!.b);
     const d = report.differences[0]!;
-    const cmp = await exec('cmp', [join(base, 'etc/motd'), join(dir, 'etc/motd')]);
+    const cmp = await run('cmp', [join(base, 'etc/motd'), join(dir, 'etc/motd')]);
     expect(d.offset).toBe(Number(/byte (\d+)/.exec(cmp.stdout)![1]) - 1);
     expect(d.binary).toBe(false);
-    const gnu = (await exec('diff', ['-u', join(base, 'etc/motd'), join(dir, 'etc/motd')])).stdout;
+    const gnu = (await run('diff', ['-u', join(base, 'etc/motd'), join(dir, 'etc/motd')])).stdout;
     const hunks = (s: string) => s.slice(s.indexOf('\n@@') + 1);
     expect(hunks(d.diff!)).toBe(hunks(gnu));
     expect(d.diff!.split('\n').slice(0, 2)).toEqual(['--- a/etc/motd', '+++ b/etc/motd']);
@@ -186,7 +186,7 @@ describe('crafted pairs', () => {
     const { dir, a, b } = built.get('content-binary')!;
     const { report } = await compareJson(a, b);
     const d = report.differences[0]!;
-    const cmp = await exec('cmp', [join(base, 'usr/bin/tool'), join(dir, 'usr/bin/tool')]);
+    const cmp = await run('cmp', [join(base, 'usr/bin/tool'), join(dir, 'usr/bin/tool')]);
     expect(d.offset).toBe(Number(/byte (\d+)/.exec(cmp.stdout)![1]) - 1);
     expect(d).toMatchObject({ binary: true, diff: null, a: { size: 100_000 }, b: { size: 100_000 } });
   });

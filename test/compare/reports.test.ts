@@ -5,8 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JSON_REPORT_SCHEMA } from '../../src/compare/report-json.js';
-import { REPO_ROOT, crossroot } from '../support/cli.js';
-import { MTIME, copyTree, exec, makeBase, pokeByte, removeDir, setMtimes, setXattr, tarTree, workDir } from './trees.js';
+import { REPO_ROOT, crossroot, run } from '../support/cli.js';
+import { MTIME, copyTree, makeBase, pokeByte, removeDir, setMtimes, setXattr, tarTree, workDir } from './trees.js';
 
 const GOLDEN = join(REPO_ROOT, 'golden/compare');
 const XSD = new URL('./fixtures/junit-10.xsd', import.meta.url).pathname;
@@ -38,7 +38,7 @@ beforeAll(async () => {
   await setXattr(join(changed, 'var/data'), 'user.crossroot', 'changed');
   await pokeByte(join(changed, 'usr/bin/tool'), 4242, 0);
   await setMtimes(changed);
-  await exec('touch', ['-d', `@${MTIME + 3600}`, join(changed, 'etc/os-release')]);
+  await run('touch', ['-d', `@${MTIME + 3600}`, join(changed, 'etc/os-release')]);
   await tarTree(base, join(work, 'base.tar'));
   await tarTree(changed, join(work, 'changed.tar'));
   await mkdir(OUTPUT, { recursive: true });
@@ -105,7 +105,7 @@ describe('JUnit report', () => {
     const r = await compare('--junit', 'junit.xml', 'base.tar', 'changed.tar');
     expect(r.code, r.stderr).toBe(1);
     const file = join(work, 'junit.xml');
-    const lint = await exec('xmllint', ['--noout', '--schema', XSD, file]);
+    const lint = await run('xmllint', ['--noout', '--schema', XSD, file]);
     expect(lint.code, lint.stderr).toBe(0);
     const json = JSON.parse((await compare('--json', 'base.tar', 'changed.tar')).stdout);
     const xml = await readFile(file, 'utf8');
@@ -115,9 +115,9 @@ describe('JUnit report', () => {
     expect(xml).toContain(`tests="${members + 1}" failures="${members}"`);
     expect(xml).toContain('name="identical members"');
     // the hostile name survives as text: xmllint reads it back unchanged
-    const names = await exec('xmllint', ['--xpath', '//testcase/@name', file]);
+    const names = await run('xmllint', ['--xpath', '//testcase/@name', file]);
     expect(names.stdout).toContain(`/${HOSTILE.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`);
-    const unescaped = await exec('xmllint', ['--xpath', `string(//testcase[contains(@name, "conf")]/@name)`, file]);
+    const unescaped = await run('xmllint', ['--xpath', `string(//testcase[contains(@name, "conf")]/@name)`, file]);
     expect(unescaped.stdout.trim()).toBe(`/${HOSTILE}`);
     expect((await readdir(work)).filter((f) => f.includes('.tmp-'))).toEqual([]); // written, then renamed
   });

@@ -1,7 +1,6 @@
 // Crafted trees for the compare tests: a base root-like tree, variants of it, and GNU tar to pack them.
 import { chmod, link, mkdir, mkdtemp, open, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { endianness } from 'node:os';
 import { runBuffer } from '../support/cli.js';
 
@@ -107,22 +106,4 @@ export async function workDir(prefix: string): Promise<string> {
 
 export async function removeDir(dir: string): Promise<void> {
   if (dir !== '') await rm(dir, { recursive: true, force: true });
-}
-
-/**
- * Runs a program with stdin closed (support/cli.ts's `run` writes to stdin, which races a
- * program that exits at once: EPIPE), collecting its output; never throws for an exit code.
- */
-export function exec(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code, signal) =>
-      resolve({ code: code ?? 128 + (signal ? 9 : 0), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
-    );
-  });
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CrossrootError } from '../../src/errors.js';
 import { splitClearsigned } from '../../src/formats/index/clearsigned.js';
-import { run, type RunResult } from './control-oracles.js';
+import { run, type RunResult } from '../support/cli.js';
 
 const ARCHIVE_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 const LISTS = '/var/lib/apt/lists';
@@ -24,18 +24,18 @@ function tmp(name: string, content: string): string {
 
 /** What gpgv writes as the signed text of FILE (`--output -`), whatever its verdict. */
 function gpgvOutput(keyring: string, file: string): Promise<RunResult> {
-  return run('gpgv', ['--keyring', keyring, '--output', '-', file], '', gpgEnv());
+  return run('gpgv', ['--keyring', keyring, '--output', '-', file], { env: gpgEnv() });
 }
 
 /** gpgv's verdict on SIG as a detached signature of BODY — apt's own way of checking InRelease. */
 async function verifyDetached(keyring: string, body: string, signature: string, tag: string): Promise<RunResult> {
-  return run('gpgv', ['--keyring', keyring, tmp(`${tag}.sig`, signature), tmp(`${tag}.body`, body)], '', gpgEnv());
+  return run('gpgv', ['--keyring', keyring, tmp(`${tag}.sig`, signature), tmp(`${tag}.body`, body)], { env: gpgEnv() });
 }
 
 async function clearsign(text: string, tag: string, digest = 'SHA512'): Promise<string> {
   const input = tmp(`${tag}.txt`, text);
   const out = join(home, `${tag}.asc`);
-  const r = await run('gpg', ['--batch', '--yes', '--digest-algo', digest, '--clearsign', '-o', out, input], '', gpgEnv());
+  const r = await run('gpg', ['--batch', '--yes', '--digest-algo', digest, '--clearsign', '-o', out, input], { env: gpgEnv() });
   if (r.code !== 0) throw new Error(`gpg --clearsign failed: ${r.stderr}`);
   return readFileSync(out, 'utf8');
 }
@@ -54,10 +54,10 @@ function expectClearsignedError(text: string, pattern: RegExp): CrossrootError {
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'crossroot-gpg-'));
-  const gen = await run('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'crossroot test <test@example.org>', 'ed25519', 'sign', 'never'], '', gpgEnv());
+  const gen = await run('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'crossroot test <test@example.org>', 'ed25519', 'sign', 'never'], { env: gpgEnv() });
   if (gen.code !== 0) throw new Error(`gpg --quick-gen-key failed: ${gen.stderr}`);
   testKeyring = join(home, 'test-key.gpg');
-  const exp = await run('gpg', ['--batch', '--output', testKeyring, '--export'], '', gpgEnv());
+  const exp = await run('gpg', ['--batch', '--output', testKeyring, '--export'], { env: gpgEnv() });
   if (exp.code !== 0) throw new Error(`gpg --export failed: ${exp.stderr}`);
 });
 
@@ -141,7 +141,7 @@ describe('synthetic messages signed by gpg', () => {
     const signed = await clearsign('x\n', 'hashes');
     const edited = signed.replace('Hash: SHA512\n', 'Hash: SHA256, SHA512\nHash: SHA384\n');
     expect(splitClearsigned(edited).hashes).toEqual(['SHA256', 'SHA512', 'SHA384']);
-    const r = await run('gpgv', ['--keyring', testKeyring, tmp('hashes-edited.asc', edited)], '', gpgEnv());
+    const r = await run('gpgv', ['--keyring', testKeyring, tmp('hashes-edited.asc', edited)], { env: gpgEnv() });
     expect(r.code).toBe(0);
   });
 });
@@ -165,14 +165,14 @@ describe('malformed input', () => {
   it('rejects text before the header (gpgv accepts it; apt does not: the parts could differ)', async () => {
     const text = `Origin: evil\n${good}`;
     expectClearsignedError(text, /text before/);
-    expect((await run('gpgv', ['--keyring', testKeyring, tmp('pre.asc', text)], '', gpgEnv())).code).toBe(0);
+    expect((await run('gpgv', ['--keyring', testKeyring, tmp('pre.asc', text)], { env: gpgEnv() })).code).toBe(0);
   });
 
   it('rejects armor headers other than Hash, as gpgv does ("invalid clearsig header")', async () => {
     for (const [i, header] of ['Comment: hello', 'hash: SHA512', 'Hash:'].entries()) {
       const text = good.replace('Hash: SHA512\n', `${header}\n`);
       expectClearsignedError(text, /armor header/);
-      const r = await run('gpgv', ['--keyring', testKeyring, tmp(`hdr-${i}.asc`, text)], '', gpgEnv());
+      const r = await run('gpgv', ['--keyring', testKeyring, tmp(`hdr-${i}.asc`, text)], { env: gpgEnv() });
       expect(r.code).not.toBe(0);
     }
   });
@@ -189,13 +189,13 @@ describe('malformed input', () => {
   it('rejects a missing signature, as gpgv does', async () => {
     const noSig = good.slice(0, good.indexOf(sigStart));
     expectClearsignedError(noSig, /signature is missing/);
-    expect((await run('gpgv', ['--keyring', testKeyring, tmp('nosig.asc', noSig)], '', gpgEnv())).code).not.toBe(0);
+    expect((await run('gpgv', ['--keyring', testKeyring, tmp('nosig.asc', noSig)], { env: gpgEnv() })).code).not.toBe(0);
   });
 
   it('rejects an unclosed signature, as apt does (gpgv accepts it)', async () => {
     const unclosed = good.replace('-----END PGP SIGNATURE-----\n', '');
     expectClearsignedError(unclosed, /not closed/);
-    expect((await run('gpgv', ['--keyring', testKeyring, tmp('unclosed.asc', unclosed)], '', gpgEnv())).code).toBe(0);
+    expect((await run('gpgv', ['--keyring', testKeyring, tmp('unclosed.asc', unclosed)], { env: gpgEnv() })).code).toBe(0);
   });
 
   it('rejects truncation inside the armor headers', () => {

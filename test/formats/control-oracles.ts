@@ -1,32 +1,10 @@
 // Test oracles for control/version, control/dependency and index/clearsigned: the host's dpkg, Dpkg::Deps and apt lists.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-export interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command with `input` on stdin and collects its output (no shell). */
-export function run(cmd: string, args: string[], input = '', env: NodeJS.ProcessEnv = process.env): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
-    );
-    child.stdin.on('error', () => {}); // the child may exit before reading everything
-    child.stdin.end(input);
-  });
-}
+import { run } from '../support/cli.js';
 
 /** A small seeded PRNG (mulberry32): the same seed draws the same pairs on every host. */
 export function seededRandom(seed: number): () => number {
@@ -114,7 +92,7 @@ export async function dpkgCompareSigns(pairs: ReadonlyArray<readonly [string, st
   for (let i = 0; i < pairs.length; i += size) chunks.push(pairs.slice(i, i + size));
   const env = { ...process.env, LC_ALL: 'C' };
   const results = await Promise.all(
-    chunks.map((c) => run('bash', ['-c', DPKG_SIGN_SCRIPT], c.map(([a, b]) => `${a} ${b}\n`).join(''), env)),
+    chunks.map((c) => run('bash', ['-c', DPKG_SIGN_SCRIPT], { input: c.map(([a, b]) => `${a} ${b}\n`).join(''), env })),
   );
   const signs: number[] = [];
   results.forEach((r, k) => {
@@ -149,7 +127,7 @@ export async function dpkgConfirm(claims: ReadonlyArray<readonly [string, 'lt' |
   for (let i = 0; i < claims.length; i += size) chunks.push(claims.slice(i, i + size));
   const env = { ...process.env, LC_ALL: 'C' };
   const results = await Promise.all(
-    chunks.map((c) => run('bash', ['-c', DPKG_CONFIRM_SCRIPT], c.map((t) => `${t.join(' ')}\n`).join(''), env)),
+    chunks.map((c) => run('bash', ['-c', DPKG_CONFIRM_SCRIPT], { input: c.map((t) => `${t.join(' ')}\n`).join(''), env })),
   );
   const out: boolean[] = [];
   results.forEach((r, k) => {
@@ -173,7 +151,7 @@ export async function dpkgSyntax(versions: string[]): Promise<DpkgSyntax[]> {
   const env = { ...process.env, LC_ALL: 'C' };
   return Promise.all(
     versions.map(async (v) => {
-      const r = await run('dpkg', ['--compare-versions', '--', v, 'eq', v], '', env);
+      const r = await run('dpkg', ['--compare-versions', '--', v, 'eq', v], { env });
       return { exit: r.code, stderr: r.stderr };
     }),
   );
@@ -230,7 +208,7 @@ while (my $line = <STDIN>) {
 /** Parses each field with Dpkg::Deps (`deps_parse(FIELD, build_dep => 1)`), in one perl process. */
 export async function perlDeps(fields: string[]): Promise<PerlDeps[]> {
   const input = fields.map((f) => `${JSON.stringify(f)}\n`).join('');
-  const r = await run('perl', ['-e', PERL_DEPS], input);
+  const r = await run('perl', ['-e', PERL_DEPS], { input });
   const lines = r.stdout.split('\n').filter((l) => l !== '');
   if (r.code !== 0 || lines.length !== fields.length) {
     throw new Error(`Dpkg::Deps oracle failed (exit ${String(r.code)}, ${lines.length} answers): ${r.stderr.slice(0, 500)}`);
@@ -249,7 +227,7 @@ while (my $v = <STDIN>) {
 
 /** Dpkg::Version's epoch, upstream and revision of each version (`''` when it has none). */
 export async function perlVersionParts(versions: string[]): Promise<[string, string, string][]> {
-  const r = await run('perl', ['-e', PERL_VERSION_PARTS], versions.map((v) => `${v}\n`).join(''));
+  const r = await run('perl', ['-e', PERL_VERSION_PARTS], { input: versions.map((v) => `${v}\n`).join('') });
   const lines = r.stdout.split('\n').filter((l) => l !== '');
   if (r.code !== 0 || lines.length !== versions.length) throw new Error(`Dpkg::Version oracle failed: ${r.stderr.slice(0, 500)}`);
   return lines.map((l) => l.split('\t') as [string, string, string]);
@@ -274,7 +252,7 @@ export async function dpkgParseDepends(values: string[]): Promise<DpkgFieldVerdi
       const file = join(dir, `Packages-${i}`);
       const folded = v.replace(/\n/g, '\n ');
       writeFileSync(file, `Package: t\nVersion: 1\nArchitecture: all\nMaintainer: m <m@example.org>\nDescription: d\nDepends: ${folded}\n\n`);
-      const r = await run('dpkg', [`--admindir=${dir}`, '--update-avail', file], '', { ...process.env, LC_ALL: 'C' });
+      const r = await run('dpkg', [`--admindir=${dir}`, '--update-avail', file], { env: { ...process.env, LC_ALL: 'C' } });
       out.push({ ok: r.code === 0, stderr: r.stderr });
     }
     return out;

@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrossrootError } from '../../src/errors.js';
 import { cleanupRoot, passwdUid } from '../../src/install/cleanup.js';
 import { writeRootTarball } from '../../src/output/tarball.js';
-import { REPO_ROOT, runBuffer } from '../support/cli.js';
-import { ran as run } from '../output/exec.js';
+import { REPO_ROOT, run, runBuffer } from '../support/cli.js';
 import { byteDifference } from '../output/compare-bytes.js';
 import { oracle, SOURCE_DATE_EPOCH, type Oracle } from '../output/oracle.js';
 

@@ -1,5 +1,5 @@
 // `cmp` as the judge of "byte for byte", with a listing diff to say where when it fails.
-import { ran as run } from './exec.js';
+import { run } from '../support/cli.js';
 
 /** Lists a (possibly compressed) tarball with GNU tar, verbosely, xattrs included. */
 async function listing(tarball: string): Promise<string[]> {

@@ -6,9 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrossrootError } from '../../src/errors.js';
 import { writeRootDirectory } from '../../src/output/directory.js';
 import { writeRootTarball } from '../../src/output/tarball.js';
-import { REPO_ROOT } from '../support/cli.js';
+import { REPO_ROOT, run } from '../support/cli.js';
 import { byteDifference } from './compare-bytes.js';
-import { ran } from './exec.js';
 import { oracle, SOURCE_DATE_EPOCH, type Oracle } from './oracle.js';
 
 let o: Oracle;
@@ -26,7 +25,7 @@ afterAll(async () => {
 
 /** A fresh copy of mmdebstrap's root at `path`. */
 async function copyOfOracleRoot(path: string): Promise<string> {
-  const r = await ran('cp', ['-a', '--no-target-directory', o.root, path]);
+  const r = await run('cp', ['-a', '--no-target-directory', o.root, path]);
   expect(r.code, r.stderr).toBe(0);
   return path;
 }

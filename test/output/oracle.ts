@@ -64,7 +64,7 @@ async function version(cmd: string, args: string[]): Promise<string> {
 
 /** Environment for mmdebstrap: no compressor or tar variables, so its bytes are the defaults. */
 function cleanEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env, SOURCE_DATE_EPOCH: String(SOURCE_DATE_EPOCH) };
+  const env: NodeJS.ProcessEnv = { ...process.env, SOURCE_DATE_EPOCH: String(SOURCE_DATE_EPOCH) };
   for (const k of ['GZIP', 'XZ_OPT', 'XZ_DEFAULTS', 'ZSTD_CLEVEL', 'ZSTD_NBTHREADS', 'TAR_OPTIONS', 'TAPE']) delete env[k];
   return env;
 }

@@ -8,7 +8,7 @@ import { devTarHeaders, DEV_ENTRIES } from '../../src/output/dev-entries.js';
 import { compressorFor } from '../../src/output/compressor.js';
 import { writeRootTarball } from '../../src/output/tarball.js';
 import { CrossrootError } from '../../src/errors.js';
-import { ran as run } from './exec.js';
+import { run } from '../support/cli.js';
 import { byteDifference } from './compare-bytes.js';
 import { LONG_FILE, oracle, SOURCE_DATE_EPOCH, type Oracle } from './oracle.js';
 

@@ -1,5 +1,6 @@
 // Runs the built crossroot CLI as a user would, capturing output and exit code.
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -16,25 +17,33 @@ export function crossroot(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?:
   return run(process.execPath, [CLI, ...args], opts);
 }
 
-/** Runs any program, collecting stdout/stderr as text. */
-export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: Buffer | string } = {}): Promise<RunResult> {
+/** The exit code as a shell reports it: 128 + the signal's number for a killed program. */
+function exitCode(code: number | null, signal: NodeJS.Signals | null): number {
+  return code ?? 128 + (signal !== null ? constants.signals[signal] : 0);
+}
+
+/**
+ * Runs any program, collecting stdout/stderr as text; never throws for an exit code.
+ * Without `input`, stdin is /dev/null: a pipe would race a program that exits at once (EPIPE).
+ */
+export function run(cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: Buffer | string } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.stdout!.on('data', (c: Buffer) => out.push(c));
+    child.stderr!.on('data', (c: Buffer) => err.push(c));
     child.on('error', reject);
-    child.on('close', (code, signal) =>
-      resolve({ code: code ?? 128 + (signal ? 9 : 0), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
-    );
-    child.stdin.on('error', () => {}); // EPIPE from a program that exits without reading its input
-    child.stdin.end(opts.input ?? '');
+    child.on('close', (code, signal) => resolve({ code: exitCode(code, signal), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    if (child.stdin !== null) {
+      child.stdin.on('error', () => {}); // EPIPE from a program that exits without reading its input
+      child.stdin.end(opts.input);
+    }
   });
 }
 
 /** Runs a program and returns stdout as a Buffer; throws with stderr on failure. */
-export function runBuffer(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<Buffer> {
+export function runBuffer(cmd: string, args: readonly string[], opts: { cwd?: string } = {}): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

@@ -21,7 +21,7 @@ import {
   type PlanPackage,
   type RelationField,
 } from '../../src/install/configure-plan.js';
-import { spawn } from 'node:child_process';
+import { run, runBuffer } from './cli.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CACHE = join(REPO_ROOT, '.cache', 'configure-oracle');
@@ -354,41 +354,6 @@ async function readInterests(dir: string): Promise<string[]> {
     for (const line of (await readFile(join(dir, 'File'), 'utf8')).split('\n')) if (line !== '') out.push(line);
   }
   return out;
-}
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-// stdin is /dev/null: a child that exits before reading a pipe would raise EPIPE.
-function run(cmd: string, args: readonly string[]): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code, signal) =>
-      resolve({ code: code ?? (signal !== null ? 128 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
-    );
-  });
-}
-
-async function runBuffer(cmd: string, args: readonly string[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}: ${Buffer.concat(err).toString()}`)),
-    );
-  });
 }
 
 async function runOrThrow(cmd: string, args: string[]): Promise<void> {
