@@ -26,7 +26,10 @@ export const ARCHIVE_HELP = `  --arch ARCH          Debian architecture to build
   --insecure           do NOT check Release signatures (digests are still checked); says so loudly
   --cache-dir DIR      download cache (default: $XDG_CACHE_HOME/crossroot, else ~/.cache/crossroot)
   --jobs N             parallel downloads (default: 4)
+`;
 
+/** The MIRROR paragraph, after a command's own options. */
+export const MIRROR_HELP = `
 MIRROR is a URI (http://, https://, file://), a local mirror path, or a complete
 "deb [options] URI SUITE COMPONENT..." line ("deb [trusted=yes] ..." for unsigned local
 mirrors). Without one, the host's apt sources for SUITE, SUITE-updates and SUITE-security

@@ -5,7 +5,7 @@ import { CrossrootError } from '../../errors.js';
 import { parseLock, type Lock } from '../../resolve/lockfile.js';
 import { buildRoot, type Installer } from '../../pipeline/build.js';
 import { parseCommandArgs, type Command } from '../command.js';
-import { ARCHIVE_HELP, ARCHIVE_OPTIONS, jobsOption, resolveOptions } from '../options.js';
+import { ARCHIVE_HELP, ARCHIVE_OPTIONS, MIRROR_HELP, jobsOption, resolveOptions } from '../options.js';
 import { downloadProgress } from '../progress.js';
 
 const HELP = `Usage: crossroot build [OPTIONS] SUITE TARGET [MIRROR...]
@@ -26,7 +26,7 @@ ${ARCHIVE_HELP}  --lock FILE          install exactly the packages of FILE (from
   --installer native|dpkg
                        native (default): crossroot's own installer; dpkg: the host's
                        dpkg --force-script-chrootless for the same steps (a cross-check)
-
+${MIRROR_HELP}
 Environment: SOURCE_DATE_EPOCH (default: the current time, as mmdebstrap) fixes
 every mtime newer than it and the dates scripts write.
 `;
@@ -39,7 +39,7 @@ Build the same root the normal way: the same skeleton, pre-extraction, cleanup a
 does. This is the reference a chrootless build is compared with.
 
 Options:
-${ARCHIVE_HELP}`;
+${ARCHIVE_HELP}${MIRROR_HELP}`;
 
 /** build and reference share everything but the installer. */
 function buildLike(name: 'build' | 'reference'): Command['run'] {

@@ -7,7 +7,7 @@ import { downloadAll } from '../../repository/download.js';
 import { chainTo } from '../../resolve/closure.js';
 import { formatLock } from '../../resolve/lockfile.js';
 import { parseCommandArgs, type Command } from '../command.js';
-import { ARCHIVE_HELP, ARCHIVE_OPTIONS, jobsOption, resolveOptions } from '../options.js';
+import { ARCHIVE_HELP, ARCHIVE_OPTIONS, MIRROR_HELP, jobsOption, resolveOptions } from '../options.js';
 import { downloadProgress } from '../progress.js';
 
 const HELP = `Usage: crossroot resolve [OPTIONS] SUITE [MIRROR...]
@@ -21,7 +21,7 @@ ${ARCHIVE_HELP}  --why PKG            print the chain of relations that pulled P
                        Release date, then Package/Version/Architecture/Filename/Size/SHA256
                        per package in install order; no mirror is named)
   --download           also download every package into the cache (verified)
-`;
+${MIRROR_HELP}`;
 
 export const resolveCommand: Command = {
   summary: 'resolve a variant into a package set and install order (--why, --lock)',

@@ -4,7 +4,7 @@ import { verifySuite } from '../../pipeline/verify.js';
 import { textReport } from '../../compare/report-text.js';
 import { CrossrootError } from '../../errors.js';
 import { parseCommandArgs, type Command } from '../command.js';
-import { ARCHIVE_HELP, ARCHIVE_OPTIONS, jobsOption, resolveOptions } from '../options.js';
+import { ARCHIVE_HELP, ARCHIVE_OPTIONS, MIRROR_HELP, jobsOption, resolveOptions } from '../options.js';
 import { downloadProgress } from '../progress.js';
 
 const HELP = `Usage: crossroot verify [OPTIONS] SUITE [MIRROR...]
@@ -22,7 +22,7 @@ Options:
 ${ARCHIVE_HELP}  --report DIR         the report directory (default: ./crossroot-report)
   --installer native|dpkg
                        the chrootless installer (default: native)
-`;
+${MIRROR_HELP}`;
 
 export const verifyCommand: Command = {
   summary: 'build chrootless and reference from one resolution, compare, report',
