@@ -92,6 +92,7 @@ export async function resolveSuite(opts: ResolveOptions): Promise<Resolved> {
     keyrings,
     insecure: opts.insecure,
     onUnverified: (uri, why) => opts.warn?.(`WARNING: signature of ${uri} NOT checked (${why})`),
+    onSkipped: (source, why) => opts.warn?.(`note: skipping ${source}: ${why}, as apt does`),
   });
   // Every locked file must be in the mirror's index (a newer version there does not do).
   for (const p of lock?.packages ?? []) {

@@ -20,7 +20,13 @@ export interface LoadedArchive {
 export async function loadArchive(
   entries: SourceEntry[],
   arch: string,
-  opts: ArchiveOptions & { suite?: string; /** Which records may be installed (default: all). */ candidate?: (r: PackageRecord) => boolean },
+  opts: ArchiveOptions & {
+    suite?: string;
+    /** Which records may be installed (default: all). */
+    candidate?: (r: PackageRecord) => boolean;
+    /** Told of each optional source left out because it has nothing for `arch`. */
+    onSkipped?: (uri: string, why: string) => void;
+  },
 ): Promise<LoadedArchive> {
   if (entries.length === 0) throw new CrossrootError('USAGE_MIRROR', 'no mirror: give one, or configure apt sources on this host');
   const opened = await Promise.all(
@@ -31,7 +37,7 @@ export async function loadArchive(
       }),
     ),
   );
-  const sources = opened.filter((s): s is OpenedSource => s !== undefined);
+  const sources = opened.filter((s): s is OpenedSource => s !== undefined && servesArch(s, arch, opts.onSkipped));
   const index = new PackageIndex(arch);
   const anyPrimary = sources.some((s) => s.entry.suite === opts.suite);
   for (const src of sources) {
@@ -46,4 +52,17 @@ export async function loadArchive(
     }
   }
   return { index, sources };
+}
+
+/**
+ * False for an optional source (SUITE-updates, SUITE-security) whose Release names its
+ * architectures without `arch`: apt skips it too ("doesn't support architecture"), as
+ * bookworm-security does s390x since bookworm became oldstable. A source the user named
+ * keeps its clear error when the index is missing.
+ */
+function servesArch(src: OpenedSource, arch: string, onSkipped?: (uri: string, why: string) => void): boolean {
+  const listed = src.release.architectures;
+  if (!src.entry.optional || listed.length === 0 || listed.includes(arch)) return true;
+  onSkipped?.(`${src.entry.uri} ${src.entry.suite}`, `its Release lists no ${arch} (Architectures: ${listed.join(' ')})`);
+  return false;
 }

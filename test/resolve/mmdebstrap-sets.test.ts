@@ -1,4 +1,4 @@
-// The resolved set equals the set mmdebstrap installs, for bookworm × {amd64, arm64, i386} × {essential, buildd}.
+// The resolved set equals the set mmdebstrap installs, for bookworm × {amd64, arm64, i386, s390x} × {essential, buildd}.
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { crossroot, REPO_ROOT } from '../support/cli.js';
@@ -19,7 +19,7 @@ const CACHE = join(REPO_ROOT, '.cache', 'archive');
 const WITHOUT_SECURITY = new Set(['i386']);
 
 describe('resolve agrees with mmdebstrap --hook-dir=.../merged-usr', () => {
-  for (const arch of ['amd64', 'arm64', 'i386']) {
+  for (const arch of ['amd64', 'arm64', 'i386', 's390x']) {
     for (const variant of ['essential', 'buildd'] as const) {
       it(`bookworm ${arch} ${variant}`, async () => {
         const withoutSecurity = WITHOUT_SECURITY.has(arch);
