@@ -4,6 +4,7 @@ import { CrossrootError } from '../errors.js';
 import type { PackageRecord } from '../formats/index/packages.js';
 import { PackageIndex } from '../resolve/package-index.js';
 import { openSource, readSourcePackages, type ArchiveOptions, type OpenedSource } from './archive.js';
+import { joinUri } from './fetch.js';
 import type { SourceEntry } from './sources.js';
 
 export interface LoadedArchive {
@@ -24,8 +25,8 @@ export async function loadArchive(
     suite?: string;
     /** Which records may be installed (default: all). */
     candidate?: (r: PackageRecord) => boolean;
-    /** Told of each optional source left out because it has nothing for `arch`. */
-    onSkipped?: (uri: string, why: string) => void;
+    /** Told of each source left out because it has nothing for `arch`. */
+    onSkipped?: (source: string, why: string) => void;
   },
 ): Promise<LoadedArchive> {
   if (entries.length === 0) throw new CrossrootError('USAGE_MIRROR', 'no mirror: give one, or configure apt sources on this host');
@@ -37,9 +38,19 @@ export async function loadArchive(
       }),
     ),
   );
-  const sources = opened.filter((s): s is OpenedSource => s !== undefined && servesArch(s, arch, opts.onSkipped));
+  const anyPrimary = opened.some((s) => s !== undefined && s.entry.suite === opts.suite);
+  const sources: OpenedSource[] = [];
+  for (const src of opened) {
+    if (src === undefined) continue;
+    // A Release that names its architectures without ARCH: apt skips the source ("doesn't
+    // support architecture"), as bookworm-security for s390x since bookworm became oldstable.
+    // The suite asked for must have it, though: without it there is nothing to resolve.
+    const listed = src.release.architectures;
+    if (listed.length === 0 || listed.includes(arch)) sources.push(src);
+    else if (anyPrimary && src.entry.suite !== opts.suite) opts.onSkipped?.(`${src.entry.uri} ${src.entry.suite}`, `its Release lists no ${arch} (Architectures: ${listed.join(' ')})`);
+    else throw new CrossrootError('REPO_NO_ARCH', `${src.entry.suite} has no ${arch} packages (Architectures: ${listed.join(' ')})`, { file: joinUri(src.base, 'Release') });
+  }
   const index = new PackageIndex(arch);
-  const anyPrimary = sources.some((s) => s.entry.suite === opts.suite);
   for (const src of sources) {
     const primary = !anyPrimary || src.entry.suite === opts.suite;
     // A flat repository ("deb URI dir/") has one index and no components.
@@ -52,17 +63,4 @@ export async function loadArchive(
     }
   }
   return { index, sources };
-}
-
-/**
- * False for an optional source (SUITE-updates, SUITE-security) whose Release names its
- * architectures without `arch`: apt skips it too ("doesn't support architecture"), as
- * bookworm-security does s390x since bookworm became oldstable. A source the user named
- * keeps its clear error when the index is missing.
- */
-function servesArch(src: OpenedSource, arch: string, onSkipped?: (uri: string, why: string) => void): boolean {
-  const listed = src.release.architectures;
-  if (!src.entry.optional || listed.length === 0 || listed.includes(arch)) return true;
-  onSkipped?.(`${src.entry.uri} ${src.entry.suite}`, `its Release lists no ${arch} (Architectures: ${listed.join(' ')})`);
-  return false;
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, run } from '../support/cli.js';
+import { withEmulation } from '../support/emulation.js';
 import { mmdebstrapTarball } from '../support/mmdebstrap-oracle.js';
 import { differingMembers, gnuTarView } from '../support/tar-oracle.js';
 
@@ -18,10 +19,12 @@ afterAll(async () => {
 describe('crossroot verify --arch arm64 --variant essential bookworm (the main job)', () => {
   it('writes the report directory; its verdict and differing members agree with cmp and GNU tar; the reference equals mmdebstrap --mode=root', async () => {
     const report = join(work, 'report');
-    const r = await run('bash', ['ci/main-job.sh'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, CROSSROOT_REPORT: report, SOURCE_DATE_EPOCH: '1700000000' },
-    });
+    const r = await withEmulation('arm64', () =>
+      run('bash', ['ci/main-job.sh'], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, CROSSROOT_REPORT: report, SOURCE_DATE_EPOCH: '1700000000' },
+      }),
+    );
     expect([0, 1], r.stderr.split('\n').slice(-20).join('\n')).toContain(r.code);
     for (const f of ['bookworm-arm64-essential.lock', 'chrootless.tar', 'reference.tar', 'chrootless.manifest', 'reference.manifest', 'report.json', 'report.txt', 'junit.xml', 'report.html']) {
       await access(join(report, f));

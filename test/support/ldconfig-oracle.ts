@@ -5,6 +5,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './cli.js';
+import { withEmulation } from './emulation.js';
 
 const exec = promisify(execFile);
 export const LDCONFIG_ORACLE_DIR = join(REPO_ROOT, '.cache', 'ldconfig-oracle');
@@ -26,11 +27,13 @@ export async function ldconfigOracleRoot(arch: string): Promise<string> {
   const tmp = join(dir, `root.tmp-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });
   const uri = await bookwormUri();
-  await exec(
-    'mmdebstrap',
-    ['--mode=root', '--variant=essential', `--arch=${arch}`, '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
-      'bookworm', tmp, `deb ${uri} bookworm main`],
-    { maxBuffer: 64 << 20 },
+  await withEmulation(arch, () =>
+    exec(
+      'mmdebstrap',
+      ['--mode=root', '--variant=essential', `--arch=${arch}`, '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
+        'bookworm', tmp, `deb ${uri} bookworm main`],
+      { maxBuffer: 64 << 20 },
+    ),
   );
   await rm(root, { recursive: true, force: true });
   await rename(tmp, root);
@@ -38,6 +41,6 @@ export async function ldconfigOracleRoot(arch: string): Promise<string> {
 }
 
 /** Runs the target's ldconfig inside ROOT (binfmt qemu-user for foreign arches), no symlink updates. */
-export async function runTargetLdconfig(root: string): Promise<void> {
-  await exec('chroot', [root, '/sbin/ldconfig', '-X', '-i']);
+export async function runTargetLdconfig(root: string, arch: string): Promise<void> {
+  await withEmulation(arch, () => exec('chroot', [root, '/sbin/ldconfig', '-X', '-i']));
 }

@@ -2,7 +2,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hostArchitecture } from '../../src/host/arch.js';
 import { REPO_ROOT, run } from './cli.js';
+import { withEmulation } from './emulation.js';
 import { hostMirrorLines } from './real-debs.js';
 
 const CACHE = join(REPO_ROOT, '.cache', 'mmdebstrap-oracle');
@@ -44,10 +46,13 @@ export async function mmdebstrapTarball(r: MmdebstrapRun): Promise<string> {
   if ((await stat(out).catch(() => undefined)) !== undefined) return out;
   await mkdir(CACHE, { recursive: true });
   const tmp = `${out}.tmp-${process.pid}.tar`;
-  const res = await run(
-    'mmdebstrap',
-    [`--mode=${r.mode}`, `--variant=${r.variant}`, `--arch=${r.arch}`, '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr', 'bookworm', tmp, lines],
-    { env: { ...process.env, SOURCE_DATE_EPOCH: String(r.sourceDateEpoch) } },
+  // Root mode runs the target's binaries (qemu-user for a foreign architecture).
+  const res = await withEmulation(r.mode === 'root' ? r.arch : hostArchitecture(), () =>
+    run(
+      'mmdebstrap',
+      [`--mode=${r.mode}`, `--variant=${r.variant}`, `--arch=${r.arch}`, '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr', 'bookworm', tmp, lines],
+      { env: { ...process.env, SOURCE_DATE_EPOCH: String(r.sourceDateEpoch) } },
+    ),
   );
   if (res.code !== 0) {
     await rm(tmp, { force: true });

@@ -84,7 +84,7 @@ describe.each(ARCHES)('ld.so.cache for %s', (arch) => {
       await cp(libz, join(libdir, sub, 'libz.so.1'));
     }
 
-    await runTargetLdconfig(root);
+    await runTargetLdconfig(root, arch);
     const real = await readFile(join(root, 'etc', 'ld.so.cache'));
     const mine = await writeLdSoCache(root, arch);
     expect(firstDifference(mine, real)).toBe(-1);
