@@ -6,6 +6,8 @@ import { CrossrootError } from '../errors.js';
 export interface Command {
   summary: string;
   help: string;
+  /** The command reads --help itself (its arguments carry another program's options). */
+  ownsHelp?: boolean;
   run(args: string[]): Promise<number>;
 }
 

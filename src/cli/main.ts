@@ -13,6 +13,7 @@ import { buildCommand, referenceCommand } from './commands/build.js';
 import { downloadCommand } from './commands/download.js';
 import { inspectCommand } from './commands/inspect.js';
 import { resolveCommand } from './commands/resolve.js';
+import { runCommand } from './commands/run.js';
 import { verifyCommand } from './commands/verify.js';
 import type { Command } from './command.js';
 
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   build: buildCommand,
   reference: referenceCommand,
   verify: verifyCommand,
+  run: runCommand,
 };
 
 const USAGE = `Usage: crossroot COMMAND [OPTIONS] [ARGS]
@@ -59,7 +61,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`crossroot: unknown command '${name}'\n\n${USAGE}`);
     return 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (command.ownsHelp !== true && (own.includes('--help') || own.includes('-h'))) {
     process.stdout.write(command.help);
     return 0;
   }

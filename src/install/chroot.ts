@@ -1,6 +1,7 @@
-// Running inside a root — real dpkg in the chroot for the reference build (and `crossroot run`).
+// Running inside a root — real dpkg in the chroot for the reference build, and `crossroot run`.
 
 import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { CrossrootError } from '../errors.js';
 import { hostArchitecture } from '../host/arch.js';
 import { findProgram } from '../host/programs.js';
@@ -9,7 +10,7 @@ import { findProgram } from '../host/programs.js';
  * Whether binaries of `arch` can run here (natively or through binfmt_misc/qemu-user),
  * asked the way arch-test does; exit-4 error with the exact fix when not.
  */
-export async function ensureCanRun(arch: string): Promise<void> {
+export async function ensureCanRun(arch: string, purpose = 'the reference build'): Promise<void> {
   if (arch === hostArchitecture()) return;
   const archTest = findProgram('arch-test');
   if (archTest === undefined) {
@@ -23,12 +24,48 @@ export async function ensureCanRun(arch: string): Promise<void> {
   if (!ok) {
     throw new CrossrootError(
       'HOST_NO_EMULATION',
-      `${arch} binaries cannot run on this ${hostArchitecture()} host (needed for the reference build). Fix, as root:\n` +
+      `${arch} binaries cannot run on this ${hostArchitecture()} host (needed for ${purpose}). Fix, as root:\n` +
         '  apt-get install qemu-user-static binfmt-support\n' +
         '  mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc   # if not mounted\n' +
         '  update-binfmts --enable',
     );
   }
+}
+
+/** What a session in a root may see of the host beyond its own tree. */
+export interface RootAccess {
+  /** Share the host's network (default: none). */
+  network?: boolean;
+  /** Host directories or files mounted in the root, read-write: [host path, path in the root]. */
+  binds?: [string, string][];
+  /** Host files mounted read-only over the root's: [host path, path in the root]. */
+  roBinds?: [string, string][];
+}
+
+function bwrapProgram(): string {
+  const bwrap = findProgram('bwrap');
+  if (bwrap === undefined) throw new CrossrootError('HOST_MISSING_BWRAP', 'bwrap is needed: apt-get install bubblewrap');
+  return bwrap;
+}
+
+/** bwrap's arguments for `argv` with `root` as `/` (read-write), fresh /proc and /dev, read-only /sys, exactly `env`. */
+function rootArguments(root: string, argv: string[], env: Record<string, string>, access: RootAccess = {}): string[] {
+  return [
+    '--bind', root, '/',
+    '--dev', '/dev',
+    '--proc', '/proc',
+    '--ro-bind', '/sys', '/sys',
+    ...(access.binds ?? []).flatMap(([host, inRoot]) => ['--bind', host, inRoot]),
+    ...(access.roBinds ?? []).flatMap(([host, inRoot]) => ['--ro-bind', host, inRoot]),
+    '--unshare-ipc', '--unshare-uts', '--unshare-pid',
+    ...(access.network === true ? [] : ['--unshare-net']),
+    '--die-with-parent',
+    '--chdir', '/',
+    '--clearenv',
+    ...Object.entries(env).flatMap(([k, v]) => ['--setenv', k, v]),
+    '--',
+    ...argv,
+  ];
 }
 
 /**
@@ -40,28 +77,45 @@ export async function ensureCanRun(arch: string): Promise<void> {
  * await runInRoot('/tmp/root', ['dpkg', '--install', '--force-depends', '/var/cache/apt/archives/x.deb'], env);
  */
 export async function runInRoot(root: string, argv: string[], env: Record<string, string>): Promise<{ exitCode: number; stderr: string }> {
-  const bwrap = findProgram('bwrap');
-  if (bwrap === undefined) throw new CrossrootError('HOST_MISSING_BWRAP', 'bwrap is needed: apt-get install bubblewrap');
-  const args = [
-    '--bind', root, '/',
-    '--dev', '/dev',
-    '--proc', '/proc',
-    '--ro-bind', '/sys', '/sys',
-    '--unshare-ipc', '--unshare-uts', '--unshare-net', '--unshare-pid',
-    '--die-with-parent',
-    '--chdir', '/',
-    '--clearenv',
-    ...Object.entries(env).flatMap(([k, v]) => ['--setenv', k, v]),
-    '--',
-    ...argv,
-  ];
+  const args = rootArguments(root, argv, env);
   return new Promise((resolve, reject) => {
-    const child = spawn(bwrap, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(bwrapProgram(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => {
       stderr = (stderr + c.toString()).slice(-65536);
     });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ exitCode: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15), stderr }));
+  });
+}
+
+/**
+ * Runs `argv` in `root` as {@link runInRoot} does, on this process's terminal (stdin, stdout
+ * and stderr inherited), and resolves with its exit status as a shell reports it. `prefix` runs
+ * bwrap through another program (e.g. `unshare` mounting an overlay first). While it runs,
+ * SIGINT and SIGTERM reach the command (the terminal sends SIGINT to both; SIGTERM is passed
+ * on), so the caller's clean-up still happens when it ends.
+ */
+export async function runAttached(root: string, argv: string[], env: Record<string, string>, access: RootAccess, prefix: string[] = []): Promise<number> {
+  const args = rootArguments(root, argv, env, access);
+  const [program, ...rest] = [...prefix, bwrapProgram(), ...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(program!, rest, { stdio: 'inherit' });
+    const onInt = (): void => {};
+    const onTerm = (): void => void child.kill('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    const done = (): void => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    };
+    child.on('error', (err) => {
+      done();
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      done();
+      resolve(code ?? 128 + (signal !== null ? osConstants.signals[signal] : 0));
+    });
   });
 }
