@@ -42,6 +42,11 @@ export interface RootAccess {
   roBinds?: [string, string][];
 }
 
+/** A child's exit status as a shell reports it: 128 + the signal's number when one killed it. */
+function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
+  return code ?? 128 + (signal !== null ? osConstants.signals[signal] : 0);
+}
+
 function bwrapProgram(): string {
   const bwrap = findProgram('bwrap');
   if (bwrap === undefined) throw new CrossrootError('HOST_MISSING_BWRAP', 'bwrap is needed: apt-get install bubblewrap');
@@ -85,7 +90,7 @@ export async function runInRoot(root: string, argv: string[], env: Record<string
       stderr = (stderr + c.toString()).slice(-65536);
     });
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ exitCode: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15), stderr }));
+    child.on('close', (code, signal) => resolve({ exitCode: exitStatus(code, signal), stderr }));
   });
 }
 
@@ -115,7 +120,7 @@ export async function runAttached(root: string, argv: string[], env: Record<stri
     });
     child.on('close', (code, signal) => {
       done();
-      resolve(code ?? 128 + (signal !== null ? osConstants.signals[signal] : 0));
+      resolve(exitStatus(code, signal));
     });
   });
 }

@@ -74,7 +74,7 @@ Description: dummy package created by mmdebstrap merged-usr setup hook
 `;
 
 /** A new private directory under TMPDIR (where the root is built, as mmdebstrap's). */
-async function workDirectory(prefix: string): Promise<string> {
+export async function workDirectory(prefix: string): Promise<string> {
   try {
     return await mkdtemp(join(tmpdir(), prefix));
   } catch (err) {

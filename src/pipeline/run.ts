@@ -4,14 +4,13 @@
 
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
-import { mkdtemp } from 'node:fs/promises';
 import { CrossrootError } from '../errors.js';
 import { hostArchitecture } from '../host/arch.js';
 import { findProgram } from '../host/programs.js';
 import { ensureCanRun, runAttached, type RootAccess } from '../install/chroot.js';
 import { TailBuffer } from '../install/sandbox.js';
+import { workDirectory } from './build.js';
 
 export interface RunOptions {
   /** A root directory, or a tarball of one (.tar, .tar.gz, .tar.xz, .tar.zst). */
@@ -50,9 +49,7 @@ export async function runInBuiltRoot(opts: RunOptions): Promise<number> {
       throw new CrossrootError('USAGE_BIND', `--bind ${host}:${inRoot}: ${host} does not exist`);
     });
   }
-  const session = await mkdtemp(join(tmpdir(), 'crossroot-run-')).catch((err: NodeJS.ErrnoException) => {
-    throw new CrossrootError('HOST_TMPDIR', `cannot make a work directory in ${tmpdir()} (TMPDIR): ${err.code ?? err.message}`);
-  });
+  const session = await workDirectory('crossroot-run-');
   try {
     let dir = resolvePath(opts.root);
     let prefix: string[] = [];
@@ -64,12 +61,14 @@ export async function runInBuiltRoot(opts: RunOptions): Promise<number> {
       prefix = await overlayPrefix(dir, session);
       dir = join(session, 'merged');
     } else throwaway = false;
-    const arch = await rootArchitecture(prefix.length > 0 ? resolvePath(opts.root) : dir);
+    // The root's own files (an overlay's lower layer: the merged tree is only mounted in the session).
+    const tree = prefix.length > 0 ? resolvePath(opts.root) : dir;
+    const arch = await rootArchitecture(tree);
     await ensureCanRun(arch, `running ${arch} programs in ${opts.root}`);
     const access: RootAccess = { network: opts.network, binds: opts.binds, roBinds: [] };
     if (opts.network) {
       const hostResolv = await stat('/etc/resolv.conf').catch(() => undefined);
-      const rootResolv = await stat(join(prefix.length > 0 ? resolvePath(opts.root) : dir, 'etc/resolv.conf')).catch(() => undefined);
+      const rootResolv = await stat(join(tree, 'etc/resolv.conf')).catch(() => undefined);
       if (hostResolv !== undefined && (throwaway || rootResolv !== undefined)) access.roBinds!.push(['/etc/resolv.conf', '/etc/resolv.conf']);
       else opts.warn?.(`${opts.root} has no /etc/resolv.conf: host names will not resolve (with --overlay, the host's is lent to the session)`);
     }
