@@ -86,9 +86,10 @@ function report(err: unknown): number {
 
 let finished = false;
 // Node exits when nothing is left to wait for, even with the command's promise pending (a
-// bug: some wait not backed by a handle). That must not look like success.
-process.on('exit', () => {
-  if (finished) return;
+// bug: some wait not backed by a handle). That must not look like success. (An interrupt
+// exits on purpose, with 128 + the signal's number: host/interrupt.ts.)
+process.on('exit', (code) => {
+  if (finished || code !== 0) return;
   process.stderr.write('crossroot: internal error: the command stopped before it finished\n');
   process.exitCode = 70;
 });

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { CrossrootError } from '../errors.js';
 import { hostArchitecture } from '../host/arch.js';
+import { foregroundChild } from '../host/interrupt.js';
 import { findProgram } from '../host/programs.js';
 
 /**
@@ -98,22 +99,15 @@ export async function runInRoot(root: string, argv: string[], env: Record<string
  * Runs `argv` in `root` as {@link runInRoot} does, on this process's terminal (stdin, stdout
  * and stderr inherited), and resolves with its exit status as a shell reports it. `prefix` runs
  * bwrap through another program (e.g. `unshare` mounting an overlay first). While it runs,
- * SIGINT and SIGTERM reach the command (the terminal sends SIGINT to both; SIGTERM is passed
- * on), so the caller's clean-up still happens when it ends.
+ * the signals are the command's ({@link foregroundChild}), so the caller's clean-up still
+ * happens when it ends.
  */
 export async function runAttached(root: string, argv: string[], env: Record<string, string>, access: RootAccess, prefix: string[] = []): Promise<number> {
   const args = rootArguments(root, argv, env, access);
   const [program, ...rest] = [...prefix, bwrapProgram(), ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(program!, rest, { stdio: 'inherit' });
-    const onInt = (): void => {};
-    const onTerm = (): void => void child.kill('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-    const done = (): void => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-    };
+    const done = foregroundChild(child);
     child.on('error', (err) => {
       done();
       reject(err);

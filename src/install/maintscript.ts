@@ -37,6 +37,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { removeOnInterrupt } from '../host/interrupt.js';
 import { CrossrootError } from '../errors.js';
 import { runInSandbox, sandboxDirectory, type SandboxOverlay } from './sandbox.js';
 import type { SandboxSession } from './sandbox-session.js';
@@ -306,11 +307,13 @@ export async function runMaintainerScript(run: MaintainerScriptRun): Promise<Mai
 
   const env = maintainerScriptEnvironment(canonical);
   let scratch: string | undefined;
+  let forgetScratch = (): void => {};
   try {
     const overlays: SandboxOverlay[] = [];
     if (executed !== stored) {
       // A private executable copy: the patch file's own mode and later edits do not matter.
       scratch = await mkdtemp(join(tmpdir(), `crossroot-script-${randomBytes(3).toString('hex')}-`));
+      forgetScratch = removeOnInterrupt(scratch);
       const copy = join(scratch, run.script);
       await copyFile(executed, copy);
       await chmod(copy, 0o755);
@@ -329,6 +332,7 @@ export async function runMaintainerScript(run: MaintainerScriptRun): Promise<Mai
     return { ran: true, argv0: stored, stdout: result.stdout, stderr: result.stderr };
   } finally {
     if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
+    forgetScratch();
   }
 }
 

@@ -3,6 +3,7 @@
 
 import { execFile } from 'node:child_process';
 import { chmod, lstat, mkdir, readdir, readlink, rename, rm, rmdir, symlink } from 'node:fs/promises';
+import { removeOnInterrupt } from '../host/interrupt.js';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CrossrootError } from '../errors.js';
@@ -69,12 +70,15 @@ export async function writeRootDirectory(root: string, targetDir: string, opts: 
   }
   // Another file system: stage a copy beside the target, then rename it over.
   const tmp = temporaryNameFor(targetDir);
+  const forget = removeOnInterrupt(tmp);
   try {
     await copyTree(root, tmp, false);
     if (target === 'empty') await rmdir(targetDir);
     await rename(tmp, targetDir);
+    forget();
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
+    forget();
     if (err instanceof CrossrootError) throw err;
     throw new CrossrootError('INSTALL_DIRECTORY_WRITE', `cannot move the root into place: ${(err as NodeJS.ErrnoException).code}`, {
       file: targetDir,

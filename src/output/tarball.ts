@@ -4,6 +4,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { removeOnInterrupt } from '../host/interrupt.js';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CrossrootError } from '../errors.js';
@@ -131,6 +132,7 @@ export async function writeRootTarball(root: string, target: string, opts: RootT
   const header = opts.devices === false ? Buffer.alloc(0) : devTarHeaders(sde);
 
   const tmp = temporaryNameFor(target);
+  const forget = removeOnInterrupt(tmp);
   let fh: FileHandle | undefined;
   const children: ChildProcess[] = [];
   const stopped = new Set<ChildProcess>();
@@ -200,11 +202,13 @@ export async function writeRootTarball(root: string, target: string, opts: RootT
     await fh.close();
     fh = undefined;
     await rename(tmp, target);
+    forget();
   } catch (err) {
     stopAll();
     await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? once(c, 'exit') : undefined)));
     await fh?.close().catch(() => undefined);
     await rm(tmp, { force: true });
+    forget();
     if (err instanceof CrossrootError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new CrossrootError('INSTALL_TARBALL_WRITE', `cannot write: ${code ?? (err as Error).message}`, { file: target });

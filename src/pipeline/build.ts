@@ -9,6 +9,7 @@ import { hostDecompressor } from '../host/decompress.js';
 import { extendedStates } from '../install/apt-state.js';
 import { cleanupRoot, passwdUid } from '../install/cleanup.js';
 import { ensureCanRun, runInRoot } from '../install/chroot.js';
+import { removeOnInterrupt } from '../host/interrupt.js';
 import { installLdSoCache } from '../install/ldconfig/index.js';
 import { MMDEBSTRAP_ENVIRONMENT } from '../install/maintscript.js';
 import { NativeInstaller, controlOnlyPackage } from '../install/native.js';
@@ -73,13 +74,28 @@ Description: dummy package created by mmdebstrap merged-usr setup hook
  in mmdebstrap. Please report: https://gitlab.mister-muffin.de/josch/mmdebstrap
 `;
 
+/** A private directory under TMPDIR, removed by `remove()` or when crossroot is interrupted. */
+export interface WorkDirectory {
+  path: string;
+  remove(): Promise<void>;
+}
+
 /** A new private directory under TMPDIR (where the root is built, as mmdebstrap's). */
-export async function workDirectory(prefix: string): Promise<string> {
+export async function workDirectory(prefix: string): Promise<WorkDirectory> {
+  let path: string;
   try {
-    return await mkdtemp(join(tmpdir(), prefix));
+    path = await mkdtemp(join(tmpdir(), prefix));
   } catch (err) {
     throw new CrossrootError('HOST_TMPDIR', `cannot make a work directory in ${tmpdir()} (TMPDIR): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  const forget = removeOnInterrupt(path);
+  return {
+    path,
+    async remove() {
+      await rm(path, { recursive: true, force: true });
+      forget();
+    },
+  };
 }
 
 /** Adds apt's auto-installed marks of one apt run to the root's extended_states (creating it). */
@@ -153,9 +169,11 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
   const prepared = (name: string) => preparedOf.get(name.replace(/:[^:]*$/, ''));
 
   const recordOf = new Map(resolved.ordered.map((r) => [r.package, r]));
-  const root = await workDirectory('crossroot-root-');
+  const rootDirectory = await workDirectory('crossroot-root-');
+  const root = rootDirectory.path;
   // Beside the root, so that staged files are renamed into it within one file system.
-  const staging = { dir: await workDirectory('crossroot-staging-'), chain: Promise.resolve() as Promise<void>, stopped: false };
+  const stagingDirectory = await workDirectory('crossroot-staging-');
+  const staging = { dir: stagingDirectory.path, chain: Promise.resolve() as Promise<void>, stopped: false };
   const stagedOf = new Map<string, Promise<StagedPackage>>();
   let native: NativeInstaller | undefined;
   try {
@@ -267,8 +285,8 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     staging.stopped = true;
     await staging.chain;
     log('removing the work directories');
-    await rm(staging.dir, { recursive: true, force: true });
-    await rm(root, { recursive: true, force: true });
+    await stagingDirectory.remove();
+    await rootDirectory.remove();
   }
   log('done');
   return resolved;

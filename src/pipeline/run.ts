@@ -3,7 +3,7 @@
 // the reference installer, and qemu-user through binfmt_misc for a foreign architecture.
 
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { CrossrootError } from '../errors.js';
 import { hostArchitecture } from '../host/arch.js';
@@ -49,7 +49,8 @@ export async function runInBuiltRoot(opts: RunOptions): Promise<number> {
       throw new CrossrootError('USAGE_BIND', `--bind ${host}:${inRoot}: ${host} does not exist`);
     });
   }
-  const session = await workDirectory('crossroot-run-');
+  const work = await workDirectory('crossroot-run-');
+  const session = work.path;
   try {
     let dir = resolvePath(opts.root);
     let prefix: string[] = [];
@@ -75,7 +76,7 @@ export async function runInBuiltRoot(opts: RunOptions): Promise<number> {
     const env: Record<string, string> = { PATH, HOME: '/root', ...(process.env.TERM !== undefined ? { TERM: process.env.TERM } : {}), ...opts.env };
     return await runAttached(dir, opts.argv, env, access, prefix);
   } finally {
-    await rm(session, { recursive: true, force: true });
+    await work.remove();
   }
 }
 

@@ -5,6 +5,7 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CrossrootError } from '../errors.js';
+import { removeOnInterrupt } from '../host/interrupt.js';
 import { findProgram } from '../host/programs.js';
 
 export const DEFAULT_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
@@ -69,11 +70,13 @@ export async function verifyClearsigned(signed: Buffer, keyrings: string[], name
 /** Verifies a Release against its detached Release.gpg. */
 export async function verifyDetached(data: Buffer, signature: Buffer, keyrings: string[], name: string): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'crossroot-gpgv-'));
+  const forget = removeOnInterrupt(dir);
   try {
     await writeFile(join(dir, 'Release'), data);
     await writeFile(join(dir, 'Release.gpg'), signature);
     await gpgv(keyrings, [join(dir, 'Release.gpg'), join(dir, 'Release')], undefined, name);
   } finally {
     await rm(dir, { recursive: true, force: true });
+    forget();
   }
 }
