@@ -31,6 +31,7 @@ import { parseSingleParagraph } from '../formats/deb822/parse.js';
 import { readDeb, type ControlMember, type DebControl } from '../formats/deb/read.js';
 import type { TarEntry } from '../formats/tar/entry.js';
 import { readTar, type TarMember } from '../formats/tar/read.js';
+import { removeOnInterrupt } from '../host/interrupt.js';
 import { findProgram } from '../host/programs.js';
 import { zstdCompressStream } from '../host/zstd.js';
 
@@ -121,6 +122,7 @@ export class PreparedStore {
     const n = `${process.pid}-${++temporaries}`;
     const tmpData = `${paths.data}.partial-${n}`;
     const tmpIndex = `${paths.index}.partial-${n}`;
+    const forget = [removeOnInterrupt(tmpData), removeOnInterrupt(tmpIndex)];
     const sink = zstdToFile(tmpData);
     // A compressor that fails on its own would leave the writes below waiting: its error ends them.
     const sinkFailed = sink.done.then(
@@ -168,6 +170,8 @@ export class PreparedStore {
       await rm(tmpData, { force: true });
       await rm(tmpIndex, { force: true });
       throw err;
+    } finally {
+      for (const f of forget) f();
     }
   }
 }

@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { CrossrootError } from '../errors.js';
+import { removeOnInterrupt } from '../host/interrupt.js';
 
 /** What a file must be: the archive's size and SHA256 for it. */
 export interface Expected {
@@ -58,6 +59,7 @@ export class Cache {
     const final = this.pathFor(want.sha256);
     await mkdir(join(final, '..'), { recursive: true });
     const tmp = `${final}.partial-${process.pid}-${++partials}`;
+    const forget = removeOnInterrupt(tmp);
     const hash = createHash('sha256');
     let size = 0;
     try {
@@ -87,6 +89,8 @@ export class Cache {
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
+    } finally {
+      forget();
     }
   }
 }
