@@ -8,6 +8,7 @@
 // to its size. (`env -S`: coreutils 8.30 and later.)
 
 import { CrossrootError, exitCodeFor } from '../errors.js';
+import { interrupted } from '../host/interrupt.js';
 import { compareCommand } from './commands/compare.js';
 import { buildCommand, referenceCommand } from './commands/build.js';
 import { downloadCommand } from './commands/download.js';
@@ -71,6 +72,8 @@ export async function main(argv: string[]): Promise<number> {
 
 function report(err: unknown): number {
   const code = exitCodeFor(err);
+  // Interrupted: the work files are being removed under the running command; its errors say nothing.
+  if (interrupted()) return code;
   if (err instanceof CrossrootError) {
     process.stderr.write(`crossroot: ${err.message}\n`);
   } else if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {

@@ -14,12 +14,12 @@ let serial = 0;
 let foreground: ChildProcess | undefined;
 let installed = false;
 
-function onSignal(signal: (typeof SIGNALS)[number]): void {
-  if (foreground !== undefined) {
-    if (signal !== 'SIGINT') foreground.kill(signal);
-    return;
-  }
-  if (paths.size > 0) process.stderr.write(`crossroot: ${signal}: removing the work files, then stopping\n`);
+// File system calls already handed to libuv's threads may still land after a first sweep
+// (an open(2) creating the temporary tarball, measured in CI): sweep again after this long.
+const SETTLE_MS = 50;
+let stopping = false;
+
+function sweep(): void {
   // Newest first: a temporary output before the root it was made from.
   for (const path of [...paths.values()].reverse()) {
     try {
@@ -28,7 +28,26 @@ function onSignal(signal: (typeof SIGNALS)[number]): void {
       process.stderr.write(`crossroot: could not remove ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
     }
   }
-  process.exit(128 + constants.signals[signal]);
+}
+
+function onSignal(signal: (typeof SIGNALS)[number]): void {
+  if (foreground !== undefined) {
+    if (signal !== 'SIGINT') foreground.kill(signal);
+    return;
+  }
+  if (stopping) return;
+  stopping = true;
+  if (paths.size > 0) process.stderr.write(`crossroot: ${signal}: removing the work files, then stopping\n`);
+  sweep();
+  setTimeout(() => {
+    sweep();
+    process.exit(128 + constants.signals[signal]);
+  }, SETTLE_MS);
+}
+
+/** True once a signal has started the clean-up: what fails after it is only its consequence. */
+export function interrupted(): boolean {
+  return stopping;
 }
 
 function install(): void {
