@@ -7,7 +7,8 @@
 //   DPKG_FORCE (the enabled force options, in dpkg's table order), and script.c adds
 //   DPKG_MAINTSCRIPT_PACKAGE (no arch qualifier), DPKG_MAINTSCRIPT_PACKAGE_REFCOUNT,
 //   DPKG_MAINTSCRIPT_ARCH (the Architecture field: `all` for arch:all),
-//   DPKG_MAINTSCRIPT_NAME, DPKG_MAINTSCRIPT_DEBUG (`0`) and DPKG_RUNNING_VERSION;
+//   DPKG_MAINTSCRIPT_NAME, DPKG_MAINTSCRIPT_DEBUG (`0`) and DPKG_RUNNING_VERSION (the running
+//   dpkg's: here the dpkg of the tools root, whose helpers the scripts call);
 // - no chroot; the working directory is ROOT; umask 022; stdin as dpkg's (here /dev/null);
 // - argv[0] is the full host path of the script: ROOT/var/lib/dpkg/tmp.ci/preinst for the
 //   new package's scripts (preinst), ROOT/var/lib/dpkg/info/PKG.SCRIPT otherwise
@@ -41,6 +42,7 @@ import { removeOnInterrupt } from '../host/interrupt.js';
 import { CrossrootError } from '../errors.js';
 import { runInSandbox, sandboxDirectory, type SandboxOverlay } from './sandbox.js';
 import type { SandboxSession } from './sandbox-session.js';
+import { installedDpkgVersion } from './tools-dpkg.js';
 
 export type MaintainerScriptName = 'preinst' | 'postinst' | 'prerm' | 'postrm';
 
@@ -103,9 +105,6 @@ export function dpkgForceString(enabled: Iterable<string>): string {
  */
 export const DEFAULT_DPKG_FORCE = dpkgForceString([...DEFAULT_FORCES, 'not-root', 'script-chrootless', 'depends']);
 
-/** The dpkg whose behaviour is reproduced (bookworm's). */
-export const DPKG_RUNNING_VERSION = '1.21.23';
-
 /** apt's default DPkg::Path, the PATH scripts get. */
 export const SCRIPT_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -154,7 +153,7 @@ export interface MaintainerScriptRun {
   refcount?: number;
   /** DPKG_FORCE; default {@link DEFAULT_DPKG_FORCE}. */
   force?: string;
-  /** DPKG_RUNNING_VERSION; default {@link DPKG_RUNNING_VERSION}. */
+  /** DPKG_RUNNING_VERSION; default: the version of the dpkg installed in the tools root (whose helpers the script runs). */
   dpkgVersion?: string;
   /** Kill the script after this long. */
   timeoutMs?: number;
@@ -256,7 +255,7 @@ export function maintainerScriptEnvironment(run: MaintainerScriptRun): Record<st
   env.DPKG_MAINTSCRIPT_ARCH = run.arch;
   env.DPKG_MAINTSCRIPT_NAME = run.script;
   env.DPKG_MAINTSCRIPT_DEBUG = '0';
-  env.DPKG_RUNNING_VERSION = run.dpkgVersion ?? DPKG_RUNNING_VERSION;
+  env.DPKG_RUNNING_VERSION = run.dpkgVersion ?? installedDpkgVersion(run.toolsRoot ?? run.session?.toolsRoot ?? '/');
   return env;
 }
 

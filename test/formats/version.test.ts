@@ -398,6 +398,13 @@ describe('real Packages index of this host', () => {
       const i = Math.floor(rnd() * (distinct.length - 1));
       pairs.push(rnd() < 0.5 ? [distinct[i]!, distinct[i + 1]!] : [distinct[i + 1]!, distinct[i]!]);
     }
+    // Pairs that compare equal, which random picks from a large index almost never give: a
+    // version with itself, and with its explicit zero epoch (dpkg treats "0:" as no epoch).
+    for (let n = 0; n < 100; n++) {
+      const v = pick(distinct);
+      pairs.push([v, v]);
+      if (!v.includes(':')) pairs.push([v, `0:${v}`]);
+    }
     while (pairs.length < 10_500) pairs.push([pick(distinct), pick(distinct)]);
 
     const bad = await disagreements(pairs);

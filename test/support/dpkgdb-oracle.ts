@@ -7,7 +7,7 @@
 // preinst/postinst/prerm/postrm are `#!/bin/sh\nexit 0` stubs (dpkgdb-stub-deb.py);
 // synthetic packages carry scripts written by the tests themselves.
 import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { chmod, lstat, mkdir, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -232,6 +232,9 @@ export async function packageOwnedAdminPaths(admindir: string): Promise<Set<stri
   return owned;
 }
 
+/** The host's dpkg version (dpkg-query): what the host's dpkg exports as DPKG_RUNNING_VERSION. */
+const HOST_DPKG_VERSION = spawnSync('dpkg-query', ['--showformat=${Version}', '--show', 'dpkg'], { encoding: 'utf8' }).stdout;
+
 /**
  * A maintainer-script runner that executes the script as dpkg does in chrootless mode
  * (cwd = root, dpkg's variables), with `extraEnv`.
@@ -248,7 +251,7 @@ export function hostScriptRunner(db: DpkgDatabase, extraEnv: NodeJS.ProcessEnv =
       DPKG_MAINTSCRIPT_ARCH: call.arch,
       DPKG_MAINTSCRIPT_NAME: call.script,
       DPKG_MAINTSCRIPT_DEBUG: '0',
-      DPKG_RUNNING_VERSION: '1.21.23',
+      DPKG_RUNNING_VERSION: HOST_DPKG_VERSION,
     };
     await new Promise<void>((resolve, reject) => {
       // argv[0] is the script's full path in chrootless mode (script.c maintscript_pre_exec).
