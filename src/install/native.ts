@@ -46,6 +46,8 @@ export interface NativeInstallerOptions {
   decompressor: Decompressor;
   /** The environment mmdebstrap gives scripts beyond dpkg's own variables. */
   env: Record<string, string>;
+  /** The tree scripts see as `/` (read-only); default `/`, the host. */
+  toolsRoot?: string;
 }
 
 /**
@@ -122,7 +124,7 @@ export class NativeInstaller {
     this.#db = db;
     this.#root = new TargetRoot(opts.root);
     this.#state = emptyDatabase(opts.arch);
-    this.#session = new SandboxSession({ writable: [sandboxDirectory(opts.root, 'the target root')] });
+    this.#session = new SandboxSession({ writable: [sandboxDirectory(opts.root, 'the target root')], toolsRoot: opts.toolsRoot });
   }
 
   /** Ends the scripts' sandbox; call it when done with the root (before removing it). */
@@ -150,6 +152,7 @@ export class NativeInstaller {
       from: call.from,
       refcount: call.refcount,
       session: this.#session,
+      toolsRoot: this.#opts.toolsRoot,
     });
   }
 

@@ -239,6 +239,8 @@ export interface SandboxOptions {
   writable: readonly string[];
   /** Read-only binds over paths inside, applied last. */
   overlays?: readonly SandboxOverlay[];
+  /** Host directories bound read-only at the same path inside (a root a tool only reads). */
+  readOnly?: readonly string[];
   /** Working directory inside the sandbox. */
   cwd: string;
   /** The command's whole environment: nothing else is added (bwrap's own `PWD` is removed). */
@@ -451,7 +453,7 @@ export async function outputPipes(): Promise<OutputPipes> {
  */
 export function bwrapArguments(
   argv: readonly string[],
-  opts: SandboxOptions & { toolsEntries: readonly ToolsEntry[] },
+  opts: SandboxOptions & { toolsEntries: readonly ToolsEntry[]; statusFd?: boolean },
 ): string[] {
   if (argv.length === 0) throw new Error('runInSandbox: empty command');
   // The command is started through env(1) (see below), which would read NAME=VALUE.
@@ -478,16 +480,32 @@ export function bwrapArguments(
   }
   a.push('--proc', '/proc', '--dev', '/dev');
   a.push('--perms', '1777', '--tmpfs', '/tmp', '--perms', '0755', '--tmpfs', '/run');
+  for (const r of opts.readOnly ?? []) a.push('--ro-bind', r, r);
   for (const w of opts.writable) a.push('--bind', w, w);
   for (const o of opts.overlays ?? []) a.push('--ro-bind', o.source, o.target);
   a.push('--chdir', opts.cwd);
   a.push('--clearenv');
   for (const [k, v] of Object.entries(opts.env)) a.push('--setenv', k, v);
-  a.push('--json-status-fd', '3');
+  if (opts.statusFd !== false) a.push('--json-status-fd', '3');
   // bwrap always exports PWD (the --chdir directory); dpkg does not. env(1) from the tools
   // root removes it and execs the command with argv[0] unchanged.
   a.push('--', '/usr/bin/env', '-u', 'PWD', ...argv);
   return a;
+}
+
+/**
+ * The program and arguments that run `argv` from the tools root in the sandbox's view, for a
+ * caller that spawns it with stdio of its own (GNU tar writing a tarball into a file it
+ * opened): no status fd, the tools root's `/usr/bin/env` clearing PWD, the target bound
+ * read-only (`readOnly`) or read-write (`writable`).
+ *
+ * @example
+ * const { program, args } = toolCommand(['tar', '-c', '-C', '/tmp/root', '.'], { toolsRoot: T, readOnly: ['/tmp/root'], writable: [], cwd: '/', env: { PATH: '/usr/bin:/bin' } });
+ * spawn(program, args, { stdio: ['ignore', fd, 'pipe'] });
+ */
+export function toolCommand(argv: readonly string[], opts: Omit<SandboxOptions, 'umask' | 'timeoutMs' | 'onOutput'>): { program: string; args: string[] } {
+  const { bwrap } = sandboxPrograms(opts.bwrap);
+  return { program: bwrap, args: bwrapArguments(argv, { ...opts, toolsEntries: topLevelEntries(opts.toolsRoot ?? '/'), statusFd: false }) };
 }
 
 /** One top-level entry of the tools root. */

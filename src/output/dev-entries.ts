@@ -1,5 +1,6 @@
 // The /dev entries of a root — mmdebstrap 1.3.5's `@devfiles` table (86-101) and the ustar
-// headers it hand-crafts for them (5766-5801), ported byte for byte.
+// headers it hand-crafts for them (5766-5801), ported byte for byte; from 1.4 on (trixie's 1.5.7
+// `@linuxdevfiles` 92-108, 7088-7115) the same entries with POSIX magic and version.
 
 /** One synthesised /dev entry. */
 export interface DevEntry {
@@ -49,14 +50,20 @@ export const MAX_HEADER_MTIME = 8 ** 11 - 1;
  * @example
  * const block = devTarHeaders(1700000000); // block.length === 7680
  */
-export function devTarHeaders(mtime: number): Buffer {
+export function devTarHeaders(mtime: number, magic: DevHeaderMagic = 'gnu'): Buffer {
   if (!Number.isSafeInteger(mtime) || mtime < 0 || mtime > MAX_HEADER_MTIME) {
     throw new RangeError(`mtime ${mtime} does not fit a ustar header`);
   }
-  return Buffer.concat(DEV_ENTRIES.map((e) => devHeader(e, mtime)));
+  return Buffer.concat(DEV_ENTRIES.map((e) => devHeader(e, mtime, magic)));
 }
 
-function devHeader(e: DevEntry, mtime: number): Buffer {
+/**
+ * The magic and version fields: mmdebstrap 1.3.5 packs `a8` "ustar  " (GNU: "ustar " + " \0"),
+ * 1.4 and later `a6 a2` "ustar", "00" (POSIX: "ustar\0" + "00").
+ */
+export type DevHeaderMagic = 'gnu' | 'posix';
+
+function devHeader(e: DevEntry, mtime: number, magic: DevHeaderMagic): Buffer {
   const h = Buffer.alloc(512); // every `a` field is NUL-padded, `x12` is 12 NULs
   let at = 0;
   const field = (width: number, value: string, pad: 'nul' | 'space' = 'nul') => {
@@ -76,7 +83,11 @@ function devHeader(e: DevEntry, mtime: number): Buffer {
   field(8, '', 'space'); // checksum: `A8` of '' is eight spaces, which is what the sum needs
   field(1, TYPEFLAG[e.type]);
   field(100, e.link ?? '');
-  field(8, 'ustar  '); // GNU magic + version, the trailing NUL from `a8`
+  if (magic === 'gnu') field(8, 'ustar  '); // GNU magic + version, the trailing NUL from `a8`
+  else {
+    field(6, 'ustar'); // `a6`: NUL-terminated
+    field(2, '00');
+  }
   field(32, ''); // uname
   field(32, ''); // gname
   field(8, e.major === undefined ? '' : octal(e.major, 7));

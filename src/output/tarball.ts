@@ -3,7 +3,9 @@
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { removeOnInterrupt } from '../host/interrupt.js';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,7 +13,9 @@ import { CrossrootError } from '../errors.js';
 import { temporaryNameFor } from '../host/atomic.js';
 import { findProgram } from '../host/programs.js';
 import { compressorEnvironment, compressorFor, compressorProgram } from './compressor.js';
-import { devTarHeaders, MAX_HEADER_MTIME } from './dev-entries.js';
+import { devTarHeaders, MAX_HEADER_MTIME, type DevHeaderMagic } from './dev-entries.js';
+import { toolCommand, sandboxDirectory } from '../install/sandbox.js';
+import { SCRIPT_PATH } from '../install/maintscript.js';
 
 /** Options of `writeRootTarball`. */
 export interface RootTarballOptions {
@@ -19,6 +23,27 @@ export interface RootTarballOptions {
   sourceDateEpoch: number;
   /** Write the 15 synthesised ./dev entries first (mmdebstrap's default; false = `--skip=output/dev`). */
   devices?: boolean;
+  /** Their header format (the suite's mmdebstrap's; default 1.3.5's GNU headers). */
+  devHeaders?: DevHeaderMagic;
+  /**
+   * The tree whose GNU tar (and compressor) write the tarball, run in the sandbox with it as
+   * `/` and the root bound read-only: the target suite's own tar, whose headers differ between
+   * versions (tar 1.35 writes a non-device member's devmajor/devminor as NULs, 1.34 as
+   * `0000000`). A compressor the tree lacks is the host's. Default (or `/`): the host's programs.
+   */
+  toolsRoot?: string;
+}
+
+/** A program of the tools tree, started in the sandbox; `undefined` when the tree lacks it. */
+function toolsProgram(toolsRoot: string, name: string, argv: readonly string[], root: string, env: NodeJS.ProcessEnv): { program: string; args: string[] } | undefined {
+  if (!['usr/bin', 'bin'].some((d) => existsSync(join(toolsRoot, d, name)))) return undefined;
+  return toolCommand([name, ...argv], {
+    toolsRoot,
+    readOnly: [root],
+    writable: [],
+    cwd: '/',
+    env: { ...(env as Record<string, string>), PATH: SCRIPT_PATH },
+  });
 }
 
 /**
@@ -120,8 +145,7 @@ export async function writeRootTarball(root: string, target: string, opts: RootT
     throw new CrossrootError('USAGE_SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH ${sde} is not a whole number of seconds in 0..${MAX_HEADER_MTIME}`);
   }
   const compressor = compressorFor(target);
-  const compressorPath = compressor === undefined ? undefined : compressorProgram(compressor);
-  const tarPath = gnuTar();
+  const tools = opts.toolsRoot === undefined || resolve(opts.toolsRoot) === '/' ? undefined : sandboxDirectory(opts.toolsRoot, 'the tools root');
   let rootStat;
   try {
     rootStat = await stat(root);
@@ -129,7 +153,21 @@ export async function writeRootTarball(root: string, target: string, opts: RootT
     throw new CrossrootError('INSTALL_TARBALL_ROOT', `cannot read the root: ${(err as NodeJS.ErrnoException).code}`, { file: root });
   }
   if (!rootStat.isDirectory()) throw new CrossrootError('INSTALL_TARBALL_ROOT', 'the root is not a directory', { file: root });
-  const header = opts.devices === false ? Buffer.alloc(0) : devTarHeaders(sde);
+  const header = opts.devices === false ? Buffer.alloc(0) : devTarHeaders(sde, opts.devHeaders);
+  const canonicalRoot = tools === undefined ? root : sandboxDirectory(root, 'the root');
+  const tarArgs = gnuTarArguments(canonicalRoot, sde, rootStat.uid === 0);
+  let tarCommand = tools === undefined ? undefined : toolsProgram(tools, 'tar', tarArgs, canonicalRoot, tarEnvironment());
+  if (tools !== undefined && tarCommand === undefined) {
+    throw new CrossrootError('INSTALL_TOOLS_ROOT', 'the tools root has no tar (package tar)', { path: tools });
+  }
+  tarCommand ??= { program: gnuTar(), args: tarArgs };
+  const compCommand =
+    compressor === undefined
+      ? undefined
+      : ((tools === undefined ? undefined : toolsProgram(tools, compressor.name, compressor.args, canonicalRoot, compressorEnvironment())) ?? {
+          program: compressorProgram(compressor),
+          args: [...compressor.args],
+        });
 
   const tmp = temporaryNameFor(target);
   const forget = removeOnInterrupt(tmp);
@@ -154,11 +192,11 @@ export async function writeRootTarball(root: string, target: string, opts: RootT
       // Headers first, then tar writes straight into the file after them: the child's stdout
       // shares this descriptor's offset, and nothing passes through this process.
       if (header.length > 0) await fh.write(header);
-      tar = spawn(tarPath, gnuTarArguments(root, sde, rootStat.uid === 0), { stdio: ['ignore', fh.fd, 'pipe'], env: tarEnvironment() });
+      tar = spawn(tarCommand.program, tarCommand.args, { stdio: ['ignore', fh.fd, 'pipe'], env: tarEnvironment() });
       children.push(tar);
       copy = Promise.resolve();
     } else {
-      tar = spawn(tarPath, gnuTarArguments(root, sde, rootStat.uid === 0), { stdio: ['ignore', 'pipe', 'pipe'], env: tarEnvironment() });
+      tar = spawn(tarCommand.program, tarCommand.args, { stdio: ['ignore', 'pipe', 'pipe'], env: tarEnvironment() });
       children.push(tar);
       // Headers first, then tar's stream, as one byte stream into the compressor, which writes
       // the file itself. tar's stdout is piped at once: Node resumes (and so discards) a
@@ -167,7 +205,7 @@ export async function writeRootTarball(root: string, target: string, opts: RootT
       const archive = new PassThrough({ highWaterMark: 1 << 20 });
       if (header.length > 0) archive.write(header);
       tar.stdout!.pipe(archive);
-      comp = spawn(compressorPath!, [...compressor.args], {
+      comp = spawn(compCommand!.program, compCommand!.args, {
         stdio: ['pipe', fh.fd, 'pipe'],
         env: compressorEnvironment(),
       });

@@ -24,6 +24,7 @@ import { writeRootTarball } from '../output/tarball.js';
 import { downloadAll, type DownloadProgress } from '../repository/download.js';
 import { archiveFileName, type DpkgStep } from '../resolve/order.js';
 import { resolveSuite, type ResolveOptions, type Resolved } from './resolve.js';
+import { toolsRootFor, type ToolsRootChoice } from './tools-root.js';
 
 /**
  * native: crossroot's own installer; dpkg: the host's dpkg --force-script-chrootless;
@@ -41,6 +42,10 @@ export interface BuildOptions extends ResolveOptions {
   progress?: DownloadProgress;
   /** Told what is happening, a line at a time. */
   log?: (line: string) => void;
+  /** What scripts, helpers and the tarball writer run from (tools-root.ts); default `auto`. */
+  toolsRoot?: ToolsRootChoice;
+  /** A directory target gets mmdebstrap's /dev nodes (default true; a tools root has none). */
+  devices?: boolean;
 }
 
 /** The environment mmdebstrap gives dpkg and every maintainer script (notes §6). */
@@ -110,13 +115,13 @@ async function appendExtendedStates(root: string, auto: string[], arch: string):
  * (everything read-only but the root), or the root's own dpkg inside it. `args` name .deb
  * files by their path inside the root.
  */
-async function runDpkg(installer: Installer, root: string, args: string[], env: Record<string, string>, what: string): Promise<void> {
+async function runDpkg(installer: Installer, root: string, args: string[], env: Record<string, string>, what: string, toolsRoot: string): Promise<void> {
   const r =
     installer === 'chroot'
       ? await runInRoot(root, ['dpkg', ...args], env)
       : await runInSandbox(
           ['dpkg', '--force-not-root', '--force-script-chrootless', `--root=${root}`, `--log=${root}/var/log/dpkg.log`, ...args.map((a) => (a.startsWith('/') ? `${root}/${a}` : a))],
-          { writable: [root], cwd: root, env },
+          { toolsRoot, writable: [root], cwd: root, env },
         );
   if (r.exitCode !== 0) {
     const tail = r.stderr.trim().split('\n').slice(-15).join('\n');
@@ -143,6 +148,7 @@ function aptStepArguments(step: DpkgStep, debOf: (name: string) => string): stri
 export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<Resolved> {
   const log = opts.log ?? (() => {});
   const resolved = given ?? (await resolveSuite(opts));
+  const toolsRoot = await toolsRootFor(opts, buildRoot);
   const items = resolved.ordered.map((p) => ({ ...p, origins: [p.origin!] }));
   log(`downloading ${items.length} packages`);
   const paths = await downloadAll(items, opts.cache, { jobs: opts.jobs, progress: opts.progress });
@@ -187,7 +193,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
       }
     }
     const env = buildEnvironment(opts.sourceDateEpoch);
-    native = opts.installer === 'native' ? await NativeInstaller.open({ root, arch: opts.arch, sourceDateEpoch: opts.sourceDateEpoch, decompressor, env }) : undefined;
+    native = opts.installer === 'native' ? await NativeInstaller.open({ root, arch: opts.arch, sourceDateEpoch: opts.sourceDateEpoch, decompressor, env, toolsRoot }) : undefined;
     if (opts.installer === 'chroot') await ensureCanRun(opts.arch);
     // The packages where apt leaves them for dpkg (hard links into the cache where possible);
     // apt-get clean at the end removes them, as in mmdebstrap.
@@ -208,10 +214,10 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
       const dir = join(root, 'tmp', 'crossroot-usr-is-merged');
       await mkdir(join(dir, 'usr-is-merged', 'DEBIAN'), { recursive: true });
       await writeFile(join(dir, 'usr-is-merged', 'DEBIAN', 'control'), DUMMY_USR_IS_MERGED);
-      const r = await runInSandbox(['dpkg-deb', '--build', join(dir, 'usr-is-merged'), join(dir, 'usr-is-merged.deb')], { writable: [root], cwd: root, env });
+      const r = await runInSandbox(['dpkg-deb', '--build', join(dir, 'usr-is-merged'), join(dir, 'usr-is-merged.deb')], { toolsRoot, writable: [root], cwd: root, env });
       if (r.exitCode !== 0) throw new CrossrootError('INSTALL_DPKG_FAILED', `building the dummy usr-is-merged failed: ${r.stderr.trim()}`);
       const argv = ['dpkg', `--root=${root}`, `--log=${root}/var/log/dpkg.log`, '--install', join(dir, 'usr-is-merged.deb')];
-      const i = await runInSandbox(argv, { writable: [root], cwd: root, env });
+      const i = await runInSandbox(argv, { toolsRoot, writable: [root], cwd: root, env });
       if (i.exitCode !== 0) throw new CrossrootError('INSTALL_DPKG_FAILED', `installing the dummy usr-is-merged failed: ${i.stderr.trim()}`);
       await rm(dir, { recursive: true, force: true });
     }
@@ -248,7 +254,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     if (native !== undefined) {
       await native.run({ action: 'install', forceDepends: true }, unpacked.map((u) => ({ deb: u.deb, unpacked: u })));
     } else {
-      await runDpkg(opts.installer, root, ['--install', '--force-depends', ...resolved.plan.stage1.records.map((r) => debInRoot(r.package))], env, 'dpkg --install of the essential set');
+      await runDpkg(opts.installer, root, ['--install', '--force-depends', ...resolved.plan.stage1.records.map((r) => debInRoot(r.package))], env, 'dpkg --install of the essential set', toolsRoot);
     }
     // The apt runs: the merged-usr hook's, then the second one. Each leaves extended_states.
     const manual = new Set(resolved.seeds.map((s) => s.relation.name));
@@ -261,7 +267,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
           else if (step.action === 'configure') await native.run({ action: 'configure', packages: step.arguments, noTriggers: true }, [], { frontendLocked: true });
           else await native.run({ action: 'configure', packages: 'pending' }, [], { frontendLocked: true });
         } else {
-          await runDpkg(opts.installer, root, aptStepArguments(step, debInRoot), { ...env, DPKG_FRONTEND_LOCKED: 'true' }, `dpkg ${step.action} (${step.packages.slice(0, 3).join(' ')}...)`);
+          await runDpkg(opts.installer, root, aptStepArguments(step, debInRoot), { ...env, DPKG_FRONTEND_LOCKED: 'true' }, `dpkg ${step.action} (${step.packages.slice(0, 3).join(' ')}...)`, toolsRoot);
         }
       }
       await appendExtendedStates(root, run.unpack.filter((n) => !manual.has(n)), opts.arch);
@@ -273,12 +279,13 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
       await installLdSoCache(root, opts.arch);
     }
     log('cleaning up');
-    await cleanupRoot(root, { aptSandboxUid: (await passwdUid('/etc/passwd', '_apt')) ?? 0 });
+    // apt's _apt is the tools' apt's (mmdebstrap's apt runs outside the root, as its host's).
+    await cleanupRoot(root, { aptSandboxUid: (await passwdUid(join(toolsRoot, 'etc/passwd'), '_apt')) ?? 0 });
     log(`writing ${opts.target}`);
     if (/\.(tar|tgz|txz|tzst)$|\.tar\.(gz|xz|zst)$/.test(opts.target)) {
-      await writeRootTarball(root, opts.target, { sourceDateEpoch: opts.sourceDateEpoch });
+      await writeRootTarball(root, opts.target, { sourceDateEpoch: opts.sourceDateEpoch, toolsRoot, devHeaders: resolved.layout.devHeaders });
     } else {
-      await writeRootDirectory(root, opts.target, { devices: true });
+      await writeRootDirectory(root, opts.target, { devices: opts.devices ?? true });
     }
   } finally {
     await native?.close();

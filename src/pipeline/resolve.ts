@@ -12,6 +12,7 @@ import type { PackageIndex } from '../resolve/package-index.js';
 import { installPlan, type InstallPlan } from '../resolve/order.js';
 import { aptPolicy } from '../resolve/policy.js';
 import { variantSeeds, type Variant } from '../resolve/seeds.js';
+import { mmdebstrapLayout, type MmdebstrapLayout } from '../resolve/mmdebstrap-layout.js';
 
 export interface ResolveOptions {
   suite: string;
@@ -58,6 +59,8 @@ export interface Resolved {
   /** What the variant asked for, before dependencies (apt's manually installed packages). */
   seeds: Seed[];
   lock: Lock;
+  /** What the suite's own mmdebstrap does (its Release's Codename). */
+  layout: MmdebstrapLayout;
   sources: SourceEntry[];
 }
 
@@ -100,13 +103,15 @@ export async function resolveSuite(opts: ResolveOptions): Promise<Resolved> {
       throw new CrossrootError('RESOLVE_LOCK', `${p.package} ${p.version} (${p.architecture}, SHA256 ${p.sha256}) is locked but not in the mirror's index`, { package: p.package });
     }
   }
-  const seeds = variantSeeds(index, opts.variant, opts.include);
+  const primary = opened.find((s) => s.entry.suite === opts.suite) ?? opened[0]!;
+  const layout = mmdebstrapLayout(primary.release.codename ?? opts.suite);
+  const seeds = variantSeeds(index, opts.variant, opts.include, layout);
   const resolution = resolveClosure(index, seeds, aptPolicy);
   // Stage 1 is the essential (or apt) set alone; the rest comes in mmdebstrap's second apt call.
   const stage1Variant = opts.variant === 'apt' ? 'apt' : 'essential';
   const stage1 =
-    opts.variant === stage1Variant && opts.include.length === 0 ? undefined : resolveClosure(index, variantSeeds(index, stage1Variant), aptPolicy).packages;
-  const plan = installPlan(index, resolution, { variant: opts.variant, stage1 });
+    opts.variant === stage1Variant && opts.include.length === 0 ? undefined : resolveClosure(index, variantSeeds(index, stage1Variant, [], layout), aptPolicy).packages;
+  const plan = installPlan(index, resolution, { variant: opts.variant, stage1, mergedUsr: layout.mergedUsrHook });
   const byName = (name: string) => resolution.packages.get(name) ?? stage1?.get(name);
   const later = [...(plan.mergedUsr?.unpack ?? []), ...(plan.stage2?.unpack ?? [])].map((n) => {
     const r = byName(n);
@@ -126,7 +131,6 @@ export async function resolveSuite(opts: ResolveOptions): Promise<Resolved> {
       );
     }
   }
-  const primary = opened.find((s) => s.entry.suite === opts.suite) ?? opened[0]!;
   return {
     index,
     resolution,
@@ -134,6 +138,7 @@ export async function resolveSuite(opts: ResolveOptions): Promise<Resolved> {
     plan,
     seeds,
     sources,
+    layout,
     lock: {
       suite: opts.suite,
       architectures: [opts.arch],

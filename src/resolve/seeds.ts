@@ -4,6 +4,7 @@ import { CrossrootError } from '../errors.js';
 import { parseRelations } from '../formats/control/dependency.js';
 import type { PackageIndex } from './package-index.js';
 import type { Seed } from './closure.js';
+import { mmdebstrapLayout, type MmdebstrapLayout } from './mmdebstrap-layout.js';
 
 export const VARIANTS = ['essential', 'apt', 'buildd', 'minbase'] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -17,16 +18,18 @@ export function isVariant(v: string): v is Variant {
  * - essential: every `Essential: yes` candidate of the architecture (or all);
  * - apt: essential + apt;
  * - minbase (mmdebstrap's "required"): essential + every `Priority: required` candidate + apt;
- * - buildd: minbase + build-essential (mmdebstrap(1) VARIANTS);
- * then `--include` names (`name`, `name=version`, `name:arch`), and on merged-/usr suites
- * `usr-is-merged` as mmdebstrap's merged-usr hook adds it.
+ * - buildd: minbase + build-essential (mmdebstrap(1) VARIANTS); from mmdebstrap 1.4 on
+ *   (`layout.builddAddsRequired` false) essential + apt + build-essential;
+ * then `--include` names (`name`, `name=version`, `name:arch`), and where the suite's
+ * mmdebstrap runs its merged-usr hook, `usr-is-merged` as the hook adds it. `layout` defaults
+ * to bookworm's.
  */
-export function variantSeeds(index: PackageIndex, variant: Variant, include: string[] = []): Seed[] {
+export function variantSeeds(index: PackageIndex, variant: Variant, include: string[] = [], layout: MmdebstrapLayout = mmdebstrapLayout('bookworm')): Seed[] {
   const seeds: Seed[] = [];
   // mmdebstrap's merged-usr setup hook installs a dummy usr-is-merged before apt resolves,
   // so "usrmerge | usr-is-merged" is already satisfied, and its essential hook then installs
   // the real one. Seeding it first gives the same set.
-  if (index.byName('usr-is-merged').length > 0) seeds.push({ relation: { name: 'usr-is-merged' }, reason: 'merged-usr hook' });
+  if (layout.mergedUsrHook && index.byName('usr-is-merged').length > 0) seeds.push({ relation: { name: 'usr-is-merged' }, reason: 'merged-usr hook' });
   const add = (text: string, reason: string) => {
     const m = /^([^=\s]+)=(\S+)$/.exec(text);
     const relText = m === null ? text : `${m[1]} (= ${m[2]})`;
@@ -36,7 +39,7 @@ export function variantSeeds(index: PackageIndex, variant: Variant, include: str
     }
     seeds.push({ relation: groups[0]![0]!, reason });
   };
-  const required = variant === 'minbase' || variant === 'buildd';
+  const required = variant === 'minbase' || (variant === 'buildd' && layout.builddAddsRequired);
   for (const name of index.seedNames((f) => f.essential)) add(name, 'Essential: yes');
   if (required) for (const name of index.seedNames((f) => !f.essential && f.priority === 'required')) add(name, 'Priority: required');
   if (variant === 'apt' || variant === 'buildd' || variant === 'minbase') add('apt', `variant ${variant}`);
