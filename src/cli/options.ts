@@ -15,6 +15,7 @@ export const ARCHIVE_OPTIONS = {
   insecure: { type: 'boolean' },
   'cache-dir': { type: 'string' },
   jobs: { type: 'string' },
+  'tools-root': { type: 'string' },
 } as const;
 
 export const ARCHIVE_HELP = `  --arch ARCH          Debian architecture to build for (default: the host's, ${hostArchitecture()})
@@ -26,6 +27,13 @@ export const ARCHIVE_HELP = `  --arch ARCH          Debian architecture to build
   --insecure           do NOT check Release signatures (digests are still checked); says so loudly
   --cache-dir DIR      download cache (default: $XDG_CACHE_HOME/crossroot, else ~/.cache/crossroot)
   --jobs N             parallel downloads (default: 4)
+  --tools-root auto|host|DIR
+                       what maintainer scripts, dpkg's helpers and GNU tar run from. auto
+                       (default): the same suite, variant and --include for this host's
+                       architecture, installed once by its own dpkg and cached in the cache
+                       directory (tools-v1/), so that the output is what SUITE's own tools
+                       make whatever the host runs; host: this host's own programs (the
+                       output then depends on the host's suite); DIR: a root you made
 `;
 
 /** The MIRROR paragraph, after a command's own options. */
@@ -69,4 +77,12 @@ export function resolveOptions(values: Values, positionals: string[], warn: (m: 
     cache: new Cache((values['cache-dir'] as string | undefined) ?? defaultCacheDir()),
     warn,
   };
+}
+
+/** `--tools-root auto|host|DIR` (default auto). */
+export function toolsRootOption(values: Values): string {
+  const v = values['tools-root'];
+  if (v === undefined) return 'auto';
+  if (typeof v !== 'string' || v === '') throw new CrossrootError('USAGE_TOOLS_ROOT', '--tools-root takes auto, host or a directory');
+  return v;
 }

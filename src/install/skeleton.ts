@@ -8,6 +8,8 @@ export interface SkeletonOptions {
   architectures: string[];
   /** The exact text of etc/apt/sources.list. */
   sourcesList: string;
+  /** The text of etc/fstab (its mmdebstrap version's; default 1.3.5's one line). */
+  fstab?: string;
   /** Host files copied in, as mmdebstrap does (its output depends on them; see mmdebstrap(1)). */
   hostFiles?: string[];
 }
@@ -47,7 +49,7 @@ export async function createSkeleton(root: string, opts: SkeletonOptions): Promi
   await file('etc/apt/apt.conf.d/00mmdebstrap', 'Apt::Install-Recommends false;\nAcquire::Languages "none";\n');
   await file('var/lib/dpkg/status', '');
   await file('var/lib/dpkg/arch', opts.architectures.map((a) => `${a}\n`).join(''));
-  await file('etc/fstab', '# UNCONFIGURED FSTAB FOR BASE SYSTEM\n');
+  await file('etc/fstab', opts.fstab ?? '# UNCONFIGURED FSTAB FOR BASE SYSTEM\n');
   await file('etc/apt/sources.list', opts.sourcesList);
   for (const host of opts.hostFiles ?? ['/etc/resolv.conf', '/etc/hostname']) {
     const st = await stat(host).catch(() => undefined);

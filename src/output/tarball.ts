@@ -25,6 +25,8 @@ export interface RootTarballOptions {
   devices?: boolean;
   /** Their header format (the suite's mmdebstrap's; default 1.3.5's GNU headers). */
   devHeaders?: DevHeaderMagic;
+  /** tar's excludes and --sparse (the suite's mmdebstrap's; default 1.3.5's). */
+  tarStyle?: TarStyle;
   /**
    * The tree whose GNU tar (and compressor) write the tarball, run in the sandbox with it as
    * `/` and the root bound read-only: the target suite's own tar, whose headers differ between
@@ -46,6 +48,16 @@ function toolsProgram(toolsRoot: string, name: string, argv: readonly string[], 
   });
 }
 
+/** What differs in mmdebstrap's tar options between its versions (resolve/mmdebstrap-layout.ts). */
+export interface TarStyle {
+  /** `--exclude=` patterns, in order; `./dev` must be among them. */
+  readonly excludes: readonly string[];
+  /** `--sparse` (mmdebstrap 1.6). */
+  readonly sparse: boolean;
+}
+
+const MMDEBSTRAP_1_3_5_TAR: TarStyle = { excludes: ['./dev'], sparse: false };
+
 /**
  * GNU tar's arguments, exactly mmdebstrap's `@taropts` for format `tar` in root and chrootless
  * mode (5802-5830, 5980-5996), plus `--file=-` (mmdebstrap relies on Debian's default archive
@@ -54,17 +66,18 @@ function toolsProgram(toolsRoot: string, name: string, argv: readonly string[], 
  * `--exclude=./dev` is always there, with or without the ./dev headers: the root's own /dev
  * (device nodes or nothing) never reaches the tarball.
  */
-export function gnuTarArguments(root: string, sourceDateEpoch: number, rootOwnedByRoot: boolean): string[] {
+export function gnuTarArguments(root: string, sourceDateEpoch: number, rootOwnedByRoot: boolean, style: TarStyle = MMDEBSTRAP_1_3_5_TAR): string[] {
   return [
     '--sort=name',
     `--mtime=@${sourceDateEpoch}`,
     '--clamp-mtime',
     '--numeric-owner',
     '--one-file-system',
+    ...(style.sparse ? ['--sparse'] : []),
     '--format=pax',
     '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime',
     '-c',
-    '--exclude=./dev',
+    ...style.excludes.map((e) => `--exclude=${e}`),
     '--xattrs',
     // mmdebstrap: a root not owned by uid 0 was built without (faked) root rights, so every
     // member is recorded as root's.
@@ -155,7 +168,7 @@ export async function writeRootTarball(root: string, target: string, opts: RootT
   if (!rootStat.isDirectory()) throw new CrossrootError('INSTALL_TARBALL_ROOT', 'the root is not a directory', { file: root });
   const header = opts.devices === false ? Buffer.alloc(0) : devTarHeaders(sde, opts.devHeaders);
   const canonicalRoot = tools === undefined ? root : sandboxDirectory(root, 'the root');
-  const tarArgs = gnuTarArguments(canonicalRoot, sde, rootStat.uid === 0);
+  const tarArgs = gnuTarArguments(canonicalRoot, sde, rootStat.uid === 0, opts.tarStyle);
   let tarCommand = tools === undefined ? undefined : toolsProgram(tools, 'tar', tarArgs, canonicalRoot, tarEnvironment());
   if (tools !== undefined && tarCommand === undefined) {
     throw new CrossrootError('INSTALL_TOOLS_ROOT', 'the tools root has no tar (package tar)', { path: tools });

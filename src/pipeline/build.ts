@@ -184,7 +184,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
   let native: NativeInstaller | undefined;
   try {
     await chmod(root, 0o755);
-    await createSkeleton(root, { architectures: [opts.arch], sourcesList: sourcesListText(resolved, opts.mirrors) });
+    await createSkeleton(root, { architectures: [opts.arch], sourcesList: sourcesListText(resolved, opts.mirrors), fstab: resolved.layout.fstab });
     const mergedUsr = resolved.plan.mergedUsr !== undefined;
     if (mergedUsr) {
       for (const d of mergedUsrDirectories(opts.arch)) {
@@ -283,7 +283,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     await cleanupRoot(root, { aptSandboxUid: (await passwdUid(join(toolsRoot, 'etc/passwd'), '_apt')) ?? 0 });
     log(`writing ${opts.target}`);
     if (/\.(tar|tgz|txz|tzst)$|\.tar\.(gz|xz|zst)$/.test(opts.target)) {
-      await writeRootTarball(root, opts.target, { sourceDateEpoch: opts.sourceDateEpoch, toolsRoot, devHeaders: resolved.layout.devHeaders });
+      await writeRootTarball(root, opts.target, { sourceDateEpoch: opts.sourceDateEpoch, toolsRoot, devHeaders: resolved.layout.devHeaders, tarStyle: resolved.layout.tar });
     } else {
       await writeRootDirectory(root, opts.target, { devices: opts.devices ?? true });
     }

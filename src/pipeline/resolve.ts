@@ -108,10 +108,10 @@ export async function resolveSuite(opts: ResolveOptions): Promise<Resolved> {
   const seeds = variantSeeds(index, opts.variant, opts.include, layout);
   const resolution = resolveClosure(index, seeds, aptPolicy);
   // Stage 1 is the essential (or apt) set alone; the rest comes in mmdebstrap's second apt call.
-  const stage1Variant = opts.variant === 'apt' ? 'apt' : 'essential';
+  const stage1Variant = opts.variant === 'apt' && layout.aptInStage1 ? 'apt' : 'essential';
   const stage1 =
     opts.variant === stage1Variant && opts.include.length === 0 ? undefined : resolveClosure(index, variantSeeds(index, stage1Variant, [], layout), aptPolicy).packages;
-  const plan = installPlan(index, resolution, { variant: opts.variant, stage1, mergedUsr: layout.mergedUsrHook });
+  const plan = installPlan(index, resolution, { variant: opts.variant, stage1, mergedUsr: layout.mergedUsrHook, aptInStage1: layout.aptInStage1 });
   const byName = (name: string) => resolution.packages.get(name) ?? stage1?.get(name);
   const later = [...(plan.mergedUsr?.unpack ?? []), ...(plan.stage2?.unpack ?? [])].map((n) => {
     const r = byName(n);

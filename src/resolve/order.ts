@@ -120,6 +120,12 @@ export interface InstallPlanOptions {
    * stage-1 set has usr-is-merged (which is how variantSeeds models the hook).
    */
   mergedUsr?: boolean;
+  /**
+   * Variant apt's stage 1 is `apt-get dist-upgrade` with apt Essential (mmdebstrap 1.3.5);
+   * from 1.4 on stage 1 is the essential set for every variant and apt comes in stage 2.
+   * Default true.
+   */
+  aptInStage1?: boolean;
 }
 
 const MERGED_USR = 'usr-is-merged';
@@ -144,14 +150,15 @@ export function installPlan(index: PackageIndex, resolution: Resolution, opts: I
       throw new CrossrootError('RESOLVE_ORDER', `stage 1 has ${name} ${record.version} but the resolution ${chosen.version}`, { package: name });
     }
   }
-  const runOpts: AptRunOptions = { forceEssential: opts.variant === 'apt' ? ['apt'] : [] };
+  const aptDistUpgrade = opts.variant === 'apt' && opts.aptInStage1 !== false;
+  const runOpts: AptRunOptions = { forceEssential: aptDistUpgrade ? ['apt'] : [] };
   const realMerged = stage1Set.get(MERGED_USR);
   const mergedUsr = opts.mergedUsr ?? realMerged !== undefined;
   const installed = new Map<string, PackageRecord>();
   if (mergedUsr) installed.set(MERGED_USR, dummyUsrIsMerged());
 
   // dist-upgrade (variant apt) upgrades the dummy in stage 1; `install ?essential` keeps it.
-  const upgradeInStage1 = opts.variant === 'apt';
+  const upgradeInStage1 = aptDistUpgrade;
   const stage1Install = new Map([...stage1Set].filter(([name]) => upgradeInStage1 || !(mergedUsr && name === MERGED_USR)));
   const stage1Run = aptInstallRun(index, installed, stage1Install, runOpts);
   const records = stage1Run.unpack.map((name) => stage1Install.get(name)!);

@@ -5,7 +5,7 @@ import { CrossrootError } from '../../errors.js';
 import { parseLock, type Lock } from '../../resolve/lockfile.js';
 import { buildRoot, type Installer } from '../../pipeline/build.js';
 import { parseCommandArgs, type Command } from '../command.js';
-import { ARCHIVE_HELP, ARCHIVE_OPTIONS, MIRROR_HELP, jobsOption, resolveOptions } from '../options.js';
+import { ARCHIVE_HELP, ARCHIVE_OPTIONS, MIRROR_HELP, jobsOption, resolveOptions, toolsRootOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
 
 const HELP = `Usage: crossroot build [OPTIONS] SUITE TARGET [MIRROR...]
@@ -78,6 +78,7 @@ function buildLike(name: 'build' | 'reference'): Command['run'] {
       // Without SOURCE_DATE_EPOCH, mmdebstrap uses the current time; so does crossroot (cli/ may read the clock).
       sourceDateEpoch: sde !== undefined ? Number(sde) : Math.floor(Date.now() / 1000),
       jobs: jobsOption(values),
+      toolsRoot: toolsRootOption(values),
       progress: downloadProgress(),
       // Seconds since the process started (node's start-up included).
       log: (line) => process.stderr.write(`crossroot: [${(performance.now() / 1000).toFixed(2)}s] ${line}\n`),

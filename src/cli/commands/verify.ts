@@ -4,7 +4,7 @@ import { verifySuite } from '../../pipeline/verify.js';
 import { textReport } from '../../compare/report-text.js';
 import { CrossrootError } from '../../errors.js';
 import { parseCommandArgs, type Command } from '../command.js';
-import { ARCHIVE_HELP, ARCHIVE_OPTIONS, MIRROR_HELP, jobsOption, resolveOptions } from '../options.js';
+import { ARCHIVE_HELP, ARCHIVE_OPTIONS, MIRROR_HELP, jobsOption, resolveOptions, toolsRootOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
 
 const HELP = `Usage: crossroot verify [OPTIONS] SUITE [MIRROR...]
@@ -41,6 +41,7 @@ export const verifyCommand: Command = {
       installer,
       sourceDateEpoch: sde !== undefined ? Number(sde) : Math.floor(Date.now() / 1000),
       jobs: jobsOption(values),
+      toolsRoot: toolsRootOption(values),
       progress: downloadProgress(),
       log: (line) => process.stderr.write(`crossroot: ${line}\n`),
     });
