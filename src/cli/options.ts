@@ -13,6 +13,7 @@ export const ARCHIVE_OPTIONS = {
   components: { type: 'string' },
   keyring: { type: 'string', multiple: true },
   insecure: { type: 'boolean' },
+  'ignore-release-expiry': { type: 'boolean' },
   'cache-dir': { type: 'string' },
   jobs: { type: 'string' },
 } as const;
@@ -23,7 +24,13 @@ export const ARCHIVE_HELP = `  --arch ARCH          Debian architecture to build
   --include PKG[,PKG]  more packages (name, name=version or name:arch); repeatable
   --components C[,C]   archive components (default: main)
   --keyring FILE|DIR   keyring(s) for signature checks (default: debian-archive-keyring); repeatable
-  --insecure           do NOT check Release signatures (digests are still checked); says so loudly
+  --insecure           do NOT check Release signatures (digests are still checked); says so loudly.
+                       Release expiry (Valid-Until) is still checked
+  --ignore-release-expiry
+                       WARNING: accept Releases past their Valid-Until, for every source: a
+                       mirror can then replay an old, validly signed Release (with its known
+                       vulnerable packages) forever. Says so for each source. For one archive
+                       that is frozen by design, prefer "deb [check-valid-until=no] URI ..."
   --cache-dir DIR      download cache (default: $XDG_CACHE_HOME/crossroot, else ~/.cache/crossroot)
   --jobs N             parallel downloads (default: 4)
 `;
@@ -33,7 +40,10 @@ export const MIRROR_HELP = `
 MIRROR is a URI (http://, https://, file://), a local mirror path, or a complete
 "deb [options] URI SUITE COMPONENT..." line ("deb [trusted=yes] ..." for unsigned local
 mirrors). Without one, the host's apt sources for SUITE, SUITE-updates and SUITE-security
-are used.
+are used. As apt, a Release past its Valid-Until, or dated more than 10 s ahead of this
+machine's clock, is refused (exit 3); per source, "deb [check-valid-until=no] ..." accepts
+an expired one, "deb [check-date=no] ..." turns off both checks (deb822: Check-Valid-Until:,
+Check-Date:), each with a note.
 `;
 
 type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
@@ -66,6 +76,7 @@ export function resolveOptions(values: Values, positionals: string[], warn: (m: 
     components,
     keyrings: values.keyring === undefined ? undefined : list(values.keyring),
     insecure: values.insecure === true,
+    ignoreReleaseExpiry: values['ignore-release-expiry'] === true,
     cache: new Cache((values['cache-dir'] as string | undefined) ?? defaultCacheDir()),
     warn,
   };

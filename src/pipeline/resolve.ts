@@ -24,6 +24,8 @@ export interface ResolveOptions {
   keyrings: string[] | undefined;
   /** WARNING: skips signature checks (digests are still checked). */
   insecure: boolean;
+  /** WARNING: accepts Releases past their Valid-Until (a replayed Release); not implied by `insecure`. */
+  ignoreReleaseExpiry?: boolean;
   cache: Cache;
   /** Told about every source whose signature is not checked. */
   warn?: (message: string) => void;
@@ -92,6 +94,8 @@ export async function resolveSuite(opts: ResolveOptions): Promise<Resolved> {
     keyrings,
     insecure: opts.insecure,
     onUnverified: (uri, why) => opts.warn?.(`WARNING: signature of ${uri} NOT checked (${why})`),
+    ignoreExpiry: opts.ignoreReleaseExpiry === true,
+    onExpiryIgnored: (uri, why) => opts.warn?.(`${why.startsWith('--') ? 'WARNING' : 'note'}: expiry of ${uri} NOT checked (${why})`),
     onSkipped: (source, why) => opts.warn?.(`note: skipping ${source}: ${why}, as apt does`),
   });
   // Every locked file must be in the mirror's index (a newer version there does not do).

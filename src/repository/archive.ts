@@ -9,6 +9,7 @@ import type { Compression } from '../formats/compression.js';
 import { hostDecompressor } from '../host/decompress.js';
 import type { Cache } from './cache.js';
 import { joinUri, openUri, readUri } from './fetch.js';
+import { checkFreshness, systemClock } from './freshness.js';
 import type { SourceEntry } from './sources.js';
 import { verifyClearsigned, verifyDetached } from './signature.js';
 
@@ -20,6 +21,15 @@ export interface ArchiveOptions {
   insecure: boolean;
   /** Called for each source whose signature --insecure skips, so the CLI can say so loudly. */
   onUnverified?: (uri: string, why: string) => void;
+  /**
+   * WARNING: accepts Releases past their Valid-Until for every source (a mirror can then replay
+   * an old, validly signed Release forever). `--insecure` does not imply it.
+   */
+  ignoreExpiry?: boolean;
+  /** Called for each source whose Valid-Until (or Date) is not checked, and why. */
+  onExpiryIgnored?: (uri: string, why: string) => void;
+  /** The clock the freshness checks read, in ms since the epoch (default: the system's). */
+  clock?: () => number;
 }
 
 /** A source with its verified Release. */
@@ -75,7 +85,28 @@ export async function openSource(entry: SourceEntry, opts: ArchiveOptions): Prom
     } else if (!entry.trusted) opts.onUnverified?.(relUri, '--insecure');
     text = release.toString('utf8');
   }
-  return { entry, release: parseRelease(text, { file: name }), base };
+  const release = parseRelease(text, { file: name });
+  checkReleaseFreshness(entry, release, name, opts);
+  return { entry, release, base };
+}
+
+/**
+ * apt's freshness checks, with the source's opt-outs (`check-date=no`, `check-valid-until=no`)
+ * and `ignoreExpiry`; each opt-out that skips a check is reported. Signature trust does not
+ * change them: apt checks an unsigned `[trusted=yes]` Release's dates too.
+ */
+function checkReleaseFreshness(entry: SourceEntry, release: Release, name: string, opts: ArchiveOptions): void {
+  const checkDate = entry.checkDate !== false;
+  const why = !checkDate ? 'check-date=no' : entry.checkValidUntil === false ? 'check-valid-until=no' : opts.ignoreExpiry ? '--ignore-release-expiry' : undefined;
+  if (why !== undefined && (release.validUntil !== undefined || !checkDate)) {
+    const what = checkDate ? 'Valid-Until' : 'Date and Valid-Until';
+    opts.onExpiryIgnored?.(name, `${why}: ${what} not checked${release.validUntil !== undefined ? ` (Valid-Until: ${release.validUntil})` : ''}`);
+  }
+  checkFreshness(
+    release,
+    { now: (opts.clock ?? systemClock)(), checkDate, checkValidUntil: why === undefined, maxFutureSeconds: entry.dateMaxFuture },
+    name,
+  );
 }
 
 const PREFERENCE: [string, Compression][] = [
