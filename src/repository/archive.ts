@@ -8,7 +8,7 @@ import { parseRelease, type Release, type ReleaseFile } from '../formats/index/r
 import type { Compression } from '../formats/compression.js';
 import { hostDecompressor } from '../host/decompress.js';
 import type { Cache } from './cache.js';
-import { joinUri, openUri, readUri } from './fetch.js';
+import { joinUri, openUri, readUri, type FetchPolicy } from './fetch.js';
 import { checkFreshness, systemClock } from './freshness.js';
 import type { SourceEntry } from './sources.js';
 import { verifyClearsigned, verifyDetached } from './signature.js';
@@ -30,6 +30,8 @@ export interface ArchiveOptions {
   onExpiryIgnored?: (uri: string, why: string) => void;
   /** The clock the freshness checks read, in ms since the epoch (default: the system's). */
   clock?: () => number;
+  /** Timeouts and retries for the mirror's files. */
+  fetch?: FetchPolicy;
 }
 
 /** A source with its verified Release. */
@@ -57,7 +59,7 @@ export async function openSource(entry: SourceEntry, opts: ArchiveOptions): Prom
   const keyrings = entry.signedBy !== undefined ? entry.signedBy.split(/[,\s]+/).filter(Boolean) : opts.keyrings;
   const check = !entry.trusted && !opts.insecure;
   const inUri = joinUri(base, 'InRelease');
-  const inRelease = await readUri(inUri);
+  const inRelease = await readUri(inUri, undefined, opts.fetch);
   let text: string;
   let name: string;
   if (inRelease !== undefined) {
@@ -71,13 +73,13 @@ export async function openSource(entry: SourceEntry, opts: ArchiveOptions): Prom
     }
   } else {
     const relUri = joinUri(base, 'Release');
-    const release = await readUri(relUri);
+    const release = await readUri(relUri, undefined, opts.fetch);
     if (release === undefined) {
       throw new CrossrootError('REPO_NO_RELEASE', `no InRelease or Release: is "${entry.suite}" a suite of this mirror?`, { file: base });
     }
     name = relUri;
     if (check) {
-      const sig = await readUri(joinUri(base, 'Release.gpg'));
+      const sig = await readUri(joinUri(base, 'Release.gpg'), undefined, opts.fetch);
       if (sig === undefined) {
         throw new CrossrootError('REPO_SIGNATURE', 'Release is not signed (no InRelease, no Release.gpg); use "deb [trusted=yes] ..." for a local unsigned mirror', { file: relUri });
       }
@@ -128,7 +130,7 @@ export function packagesIndex(src: OpenedSource, component: string, arch: string
 }
 
 /** Downloads (or finds in the cache) a file the Release lists, verified by size and SHA256. */
-export async function fetchIndexFile(src: OpenedSource, file: ReleaseFile, cache: Cache): Promise<string> {
+export async function fetchIndexFile(src: OpenedSource, file: ReleaseFile, cache: Cache, policy?: FetchPolicy): Promise<string> {
   const hit = await cache.lookup(file);
   if (hit !== undefined) return hit;
   const plain = joinUri(src.base, file.path);
@@ -136,7 +138,7 @@ export async function fetchIndexFile(src: OpenedSource, file: ReleaseFile, cache
     ? [joinUri(src.base, `${file.path.replace(/[^/]*$/, '')}by-hash/SHA256/${file.sha256}`), plain]
     : [plain];
   for (const uri of candidates) {
-    const body = await openUri(uri);
+    const body = await openUri(uri, policy);
     if (body !== undefined) return cache.store(body, file, uri === plain ? plain : `${plain} (by-hash ${uri})`);
   }
   throw new CrossrootError('REPO_MISSING', 'listed in the Release but not on the mirror', { file: plain });
@@ -148,9 +150,9 @@ export async function fetchIndexFile(src: OpenedSource, file: ReleaseFile, cache
  * @example
  * for await (const r of readSourcePackages(src, 'main', 'arm64', cache)) index.add(r);
  */
-export async function* readSourcePackages(src: OpenedSource, component: string, arch: string, cache: Cache): AsyncGenerator<PackageRecord> {
+export async function* readSourcePackages(src: OpenedSource, component: string, arch: string, cache: Cache, policy?: FetchPolicy): AsyncGenerator<PackageRecord> {
   const { file, compression } = packagesIndex(src, component, arch);
-  const path = await fetchIndexFile(src, file, cache);
+  const path = await fetchIndexFile(src, file, cache, policy);
   const uri = joinUri(src.base, file.path);
   try {
     const bytes = hostDecompressor()(compression, createReadStream(path, { highWaterMark: 1 << 20 }), { file: uri });
