@@ -98,7 +98,7 @@ export async function resolveSuite(opts: ResolveOptions): Promise<Resolved> {
     insecure: opts.insecure,
     onUnverified: (uri, why) => opts.warn?.(`WARNING: signature of ${uri} NOT checked (${why})`),
     ignoreExpiry: opts.ignoreReleaseExpiry === true,
-    onExpiryIgnored: (uri, why) => opts.warn?.(`${why.startsWith('--') ? 'WARNING' : 'note'}: expiry of ${uri} NOT checked (${why})`),
+    onExpiryIgnored: (uri, why) => opts.warn?.(`${opts.ignoreReleaseExpiry === true ? 'WARNING' : 'note'}: ${uri}: ${why}`),
     fetch: opts.fetch,
     onSkipped: (source, why) => opts.warn?.(`note: skipping ${source}: ${why}, as apt does`),
   });

@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs';
 import { CrossrootError, addContext } from '../errors.js';
 import { splitClearsigned } from '../formats/index/clearsigned.js';
 import { readPackages, type PackageRecord } from '../formats/index/packages.js';
+import { parseReleaseTime } from '../formats/index/release-date.js';
 import { parseRelease, type Release, type ReleaseFile } from '../formats/index/release.js';
 import type { Compression } from '../formats/compression.js';
 import { hostDecompressor } from '../host/decompress.js';
@@ -100,15 +101,13 @@ export async function openSource(entry: SourceEntry, opts: ArchiveOptions): Prom
 function checkReleaseFreshness(entry: SourceEntry, release: Release, name: string, opts: ArchiveOptions): void {
   const checkDate = entry.checkDate !== false;
   const why = !checkDate ? 'check-date=no' : entry.checkValidUntil === false ? 'check-valid-until=no' : opts.ignoreExpiry ? '--ignore-release-expiry' : undefined;
+  const now = (opts.clock ?? systemClock)();
   if (why !== undefined && (release.validUntil !== undefined || !checkDate)) {
-    const what = checkDate ? 'Valid-Until' : 'Date and Valid-Until';
-    opts.onExpiryIgnored?.(name, `${why}: ${what} not checked${release.validUntil !== undefined ? ` (Valid-Until: ${release.validUntil})` : ''}`);
+    const until = release.validUntil === undefined ? undefined : parseReleaseTime(release.validUntil);
+    const vu = release.validUntil === undefined ? 'no Valid-Until' : `Valid-Until ${release.validUntil}${until !== undefined && now > until ? ', already past' : ''}`;
+    opts.onExpiryIgnored?.(name, checkDate ? `${vu}, NOT checked (${why})` : `Date ${release.date} and ${vu}, NOT checked (${why})`);
   }
-  checkFreshness(
-    release,
-    { now: (opts.clock ?? systemClock)(), checkDate, checkValidUntil: why === undefined, maxFutureSeconds: entry.dateMaxFuture },
-    name,
-  );
+  checkFreshness(release, { now, checkDate, checkValidUntil: why === undefined, maxFutureSeconds: entry.dateMaxFuture }, name);
 }
 
 const PREFERENCE: [string, Compression][] = [
