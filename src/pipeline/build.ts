@@ -151,7 +151,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
   const toolsRoot = await toolsRootFor(opts, buildRoot);
   const items = resolved.ordered.map((p) => ({ ...p, origins: [p.origin!] }));
   log(`downloading ${items.length} packages`);
-  const paths = await downloadAll(items, opts.cache, { jobs: opts.jobs, progress: opts.progress });
+  const paths = await downloadAll(items, opts.cache, { jobs: opts.jobs, progress: opts.progress, fetch: opts.fetch });
   const debOf = new Map<string, string>(resolved.ordered.map((p, i) => [p.package, paths[i]!]));
   const deb = (name: string) => {
     const d = debOf.get(name.replace(/:[^:]*$/, ''));

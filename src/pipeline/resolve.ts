@@ -3,6 +3,7 @@
 import { CrossrootError } from '../errors.js';
 import type { PackageRecord } from '../formats/index/packages.js';
 import { Cache } from '../repository/cache.js';
+import type { FetchPolicy } from '../repository/fetch.js';
 import { loadArchive } from '../repository/load.js';
 import { DEFAULT_KEYRING, keyringFiles } from '../repository/signature.js';
 import { hostSources, parseMirrorArgument, sourcesForSuite, type SourceEntry } from '../repository/sources.js';
@@ -25,6 +26,10 @@ export interface ResolveOptions {
   keyrings: string[] | undefined;
   /** WARNING: skips signature checks (digests are still checked). */
   insecure: boolean;
+  /** WARNING: accepts Releases past their Valid-Until (a replayed Release); not implied by `insecure`. */
+  ignoreReleaseExpiry?: boolean;
+  /** Timeouts and retries for the mirror (default: 30 s, 3 retries). */
+  fetch?: FetchPolicy;
   cache: Cache;
   /** Told about every source whose signature is not checked. */
   warn?: (message: string) => void;
@@ -95,6 +100,9 @@ export async function resolveSuite(opts: ResolveOptions): Promise<Resolved> {
     keyrings,
     insecure: opts.insecure,
     onUnverified: (uri, why) => opts.warn?.(`WARNING: signature of ${uri} NOT checked (${why})`),
+    ignoreExpiry: opts.ignoreReleaseExpiry === true,
+    onExpiryIgnored: (uri, why) => opts.warn?.(`${opts.ignoreReleaseExpiry === true ? 'WARNING' : 'note'}: ${uri}: ${why}`),
+    fetch: opts.fetch,
     onSkipped: (source, why) => opts.warn?.(`note: skipping ${source}: ${why}, as apt does`),
   });
   // Every locked file must be in the mirror's index (a newer version there does not do).

@@ -4,11 +4,13 @@ import { createReadStream } from 'node:fs';
 import { CrossrootError, addContext } from '../errors.js';
 import { splitClearsigned } from '../formats/index/clearsigned.js';
 import { readPackages, type PackageRecord } from '../formats/index/packages.js';
+import { parseReleaseTime } from '../formats/index/release-date.js';
 import { parseRelease, type Release, type ReleaseFile } from '../formats/index/release.js';
 import type { Compression } from '../formats/compression.js';
 import { hostDecompressor } from '../host/decompress.js';
 import type { Cache } from './cache.js';
-import { joinUri, openUri, readUri } from './fetch.js';
+import { joinUri, openUri, readUri, type FetchPolicy } from './fetch.js';
+import { checkFreshness, systemClock } from './freshness.js';
 import type { SourceEntry } from './sources.js';
 import { verifyClearsigned, verifyDetached } from './signature.js';
 
@@ -20,6 +22,17 @@ export interface ArchiveOptions {
   insecure: boolean;
   /** Called for each source whose signature --insecure skips, so the CLI can say so loudly. */
   onUnverified?: (uri: string, why: string) => void;
+  /**
+   * WARNING: accepts Releases past their Valid-Until for every source (a mirror can then replay
+   * an old, validly signed Release forever). `--insecure` does not imply it.
+   */
+  ignoreExpiry?: boolean;
+  /** Called for each source whose Valid-Until (or Date) is not checked, and why. */
+  onExpiryIgnored?: (uri: string, why: string) => void;
+  /** The clock the freshness checks read, in ms since the epoch (default: the system's). */
+  clock?: () => number;
+  /** Timeouts and retries for the mirror's files. */
+  fetch?: FetchPolicy;
 }
 
 /** A source with its verified Release. */
@@ -47,7 +60,7 @@ export async function openSource(entry: SourceEntry, opts: ArchiveOptions): Prom
   const keyrings = entry.signedBy !== undefined ? entry.signedBy.split(/[,\s]+/).filter(Boolean) : opts.keyrings;
   const check = !entry.trusted && !opts.insecure;
   const inUri = joinUri(base, 'InRelease');
-  const inRelease = await readUri(inUri);
+  const inRelease = await readUri(inUri, undefined, opts.fetch);
   let text: string;
   let name: string;
   if (inRelease !== undefined) {
@@ -61,13 +74,13 @@ export async function openSource(entry: SourceEntry, opts: ArchiveOptions): Prom
     }
   } else {
     const relUri = joinUri(base, 'Release');
-    const release = await readUri(relUri);
+    const release = await readUri(relUri, undefined, opts.fetch);
     if (release === undefined) {
       throw new CrossrootError('REPO_NO_RELEASE', `no InRelease or Release: is "${entry.suite}" a suite of this mirror?`, { file: base });
     }
     name = relUri;
     if (check) {
-      const sig = await readUri(joinUri(base, 'Release.gpg'));
+      const sig = await readUri(joinUri(base, 'Release.gpg'), undefined, opts.fetch);
       if (sig === undefined) {
         throw new CrossrootError('REPO_SIGNATURE', 'Release is not signed (no InRelease, no Release.gpg); use "deb [trusted=yes] ..." for a local unsigned mirror', { file: relUri });
       }
@@ -75,7 +88,26 @@ export async function openSource(entry: SourceEntry, opts: ArchiveOptions): Prom
     } else if (!entry.trusted) opts.onUnverified?.(relUri, '--insecure');
     text = release.toString('utf8');
   }
-  return { entry, release: parseRelease(text, { file: name }), base };
+  const release = parseRelease(text, { file: name });
+  checkReleaseFreshness(entry, release, name, opts);
+  return { entry, release, base };
+}
+
+/**
+ * apt's freshness checks, with the source's opt-outs (`check-date=no`, `check-valid-until=no`)
+ * and `ignoreExpiry`; each opt-out that skips a check is reported. Signature trust does not
+ * change them: apt checks an unsigned `[trusted=yes]` Release's dates too.
+ */
+function checkReleaseFreshness(entry: SourceEntry, release: Release, name: string, opts: ArchiveOptions): void {
+  const checkDate = entry.checkDate !== false;
+  const why = !checkDate ? 'check-date=no' : entry.checkValidUntil === false ? 'check-valid-until=no' : opts.ignoreExpiry ? '--ignore-release-expiry' : undefined;
+  const now = (opts.clock ?? systemClock)();
+  if (why !== undefined && (release.validUntil !== undefined || !checkDate)) {
+    const until = release.validUntil === undefined ? undefined : parseReleaseTime(release.validUntil);
+    const vu = release.validUntil === undefined ? 'no Valid-Until' : `Valid-Until ${release.validUntil}${until !== undefined && now > until ? ', already past' : ''}`;
+    opts.onExpiryIgnored?.(name, checkDate ? `${vu}, NOT checked (${why})` : `Date ${release.date} and ${vu}, NOT checked (${why})`);
+  }
+  checkFreshness(release, { now, checkDate, checkValidUntil: why === undefined, maxFutureSeconds: entry.dateMaxFuture }, name);
 }
 
 const PREFERENCE: [string, Compression][] = [
@@ -97,7 +129,7 @@ export function packagesIndex(src: OpenedSource, component: string, arch: string
 }
 
 /** Downloads (or finds in the cache) a file the Release lists, verified by size and SHA256. */
-export async function fetchIndexFile(src: OpenedSource, file: ReleaseFile, cache: Cache): Promise<string> {
+export async function fetchIndexFile(src: OpenedSource, file: ReleaseFile, cache: Cache, policy?: FetchPolicy): Promise<string> {
   const hit = await cache.lookup(file);
   if (hit !== undefined) return hit;
   const plain = joinUri(src.base, file.path);
@@ -105,7 +137,7 @@ export async function fetchIndexFile(src: OpenedSource, file: ReleaseFile, cache
     ? [joinUri(src.base, `${file.path.replace(/[^/]*$/, '')}by-hash/SHA256/${file.sha256}`), plain]
     : [plain];
   for (const uri of candidates) {
-    const body = await openUri(uri);
+    const body = await openUri(uri, policy);
     if (body !== undefined) return cache.store(body, file, uri === plain ? plain : `${plain} (by-hash ${uri})`);
   }
   throw new CrossrootError('REPO_MISSING', 'listed in the Release but not on the mirror', { file: plain });
@@ -117,9 +149,9 @@ export async function fetchIndexFile(src: OpenedSource, file: ReleaseFile, cache
  * @example
  * for await (const r of readSourcePackages(src, 'main', 'arm64', cache)) index.add(r);
  */
-export async function* readSourcePackages(src: OpenedSource, component: string, arch: string, cache: Cache): AsyncGenerator<PackageRecord> {
+export async function* readSourcePackages(src: OpenedSource, component: string, arch: string, cache: Cache, policy?: FetchPolicy): AsyncGenerator<PackageRecord> {
   const { file, compression } = packagesIndex(src, component, arch);
-  const path = await fetchIndexFile(src, file, cache);
+  const path = await fetchIndexFile(src, file, cache, policy);
   const uri = joinUri(src.base, file.path);
   try {
     const bytes = hostDecompressor()(compression, createReadStream(path, { highWaterMark: 1 << 20 }), { file: uri });

@@ -3,7 +3,7 @@
 import pLimit from 'p-limit';
 import { CrossrootError } from '../errors.js';
 import type { Cache } from './cache.js';
-import { joinUri, openUri } from './fetch.js';
+import { joinUri, openUri, type FetchPolicy } from './fetch.js';
 
 /** What to download: a package's Filename, size and digest, and the mirrors that may have it. */
 export interface DownloadItem {
@@ -30,7 +30,11 @@ export interface DownloadProgress {
  * @example
  * const paths = await downloadAll(items, cache, { jobs: 4 });
  */
-export async function downloadAll(items: DownloadItem[], cache: Cache, opts: { jobs: number; progress?: DownloadProgress }): Promise<string[]> {
+export async function downloadAll(
+  items: DownloadItem[],
+  cache: Cache,
+  opts: { jobs: number; progress?: DownloadProgress; /** Timeouts and retries (default: 30 s, 3 retries). */ fetch?: FetchPolicy },
+): Promise<string[]> {
   const limit = pLimit(Math.max(1, opts.jobs));
   const totalBytes = items.reduce((n, i) => n + i.size, 0);
   let done = 0;
@@ -40,7 +44,7 @@ export async function downloadAll(items: DownloadItem[], cache: Cache, opts: { j
       limit(async () => {
         let path = await cache.lookup(item);
         const cached = path !== undefined;
-        if (path === undefined) path = await fetchOne(item, cache);
+        if (path === undefined) path = await fetchOne(item, cache, opts.fetch);
         done++;
         bytes += item.size;
         opts.progress?.({ done, total: items.length, bytes, totalBytes, item, cached });
@@ -50,10 +54,12 @@ export async function downloadAll(items: DownloadItem[], cache: Cache, opts: { j
   );
 }
 
-async function fetchOne(item: DownloadItem, cache: Cache): Promise<string> {
+async function fetchOne(item: DownloadItem, cache: Cache, policy: FetchPolicy | undefined): Promise<string> {
   for (const origin of item.origins) {
     const uri = joinUri(origin, item.filename);
-    const body = await openUri(uri);
+    // A silent, refusing or failing (5xx) mirror is retried inside openUri, a broken transfer
+    // resumed there; what comes out of it has had its retries.
+    const body = await openUri(uri, policy);
     if (body !== undefined) return cache.store(body, item, uri);
   }
   throw new CrossrootError(

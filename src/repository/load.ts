@@ -59,7 +59,7 @@ export async function loadArchive(
       throw new CrossrootError('USAGE_MIRROR', `no components for suite ${src.entry.suite} (give them, e.g. "deb URI SUITE main")`, { file: src.entry.uri });
     }
     for (const component of components) {
-      for await (const r of readSourcePackages(src, component, arch, opts.cache)) index.add(r, primary, opts.candidate?.(r) ?? true);
+      for await (const r of readSourcePackages(src, component, arch, opts.cache, opts.fetch)) index.add(r, primary, opts.candidate?.(r) ?? true);
     }
   }
   return { index, sources };

@@ -16,6 +16,12 @@ export interface SourceEntry {
   signedBy: string | undefined;
   /** `[arch=...]` / `Architectures:` restriction, when given. */
   architectures: string[] | undefined;
+  /** `[check-valid-until=no]` / `Check-Valid-Until: no`: this source's Valid-Until is not enforced. Unset = yes. */
+  checkValidUntil?: boolean;
+  /** `[check-date=no]` / `Check-Date: no`: no time checks at all for this source (apt: neither future Date nor Valid-Until). Unset = yes. */
+  checkDate?: boolean;
+  /** `[date-max-future=SECONDS]` / `Date-Max-Future:`: how far ahead of the clock its Date may be (apt's default 10). */
+  dateMaxFuture?: number;
   /** A suite the archive may lack (SUITE-updates/-security chosen by default): skipped if absent. */
   optional?: boolean;
 }
@@ -33,12 +39,39 @@ function yes(v: string | undefined): boolean {
   return v !== undefined && /^(yes|true|1)$/i.test(v);
 }
 
+/** apt's yes/no option values (StringToBool); unset or unknown = undefined, apt's TRI_UNSET. */
+function triState(v: string | undefined): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (/^(yes|true|with|on|enable|1)$/i.test(v.trim())) return true;
+  if (/^(no|false|without|off|disable|0)$/i.test(v.trim())) return false;
+  return undefined;
+}
+
+function seconds(v: string | undefined, file: string | undefined, line?: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v.trim())) throw new CrossrootError('REPO_SOURCES', `date-max-future takes seconds, not ${JSON.stringify(v)}`, { file, line });
+  return Number(v.trim());
+}
+
+/** The freshness options of a source, only those given (so a spread leaves the others unset). */
+function freshness(get: (name: string) => string | undefined, file: string | undefined, line?: number): Partial<SourceEntry> {
+  const out: Partial<SourceEntry> = {};
+  const cvu = triState(get('check-valid-until'));
+  const cd = triState(get('check-date'));
+  const dmf = seconds(get('date-max-future'), file, line);
+  if (cvu !== undefined) out.checkValidUntil = cvu;
+  if (cd !== undefined) out.checkDate = cd;
+  if (dmf !== undefined) out.dateMaxFuture = dmf;
+  return out;
+}
+
 /**
  * Parses one-line sources.list text (`deb [opts] URI SUITE COMP...`); `deb-src` and comments
  * are skipped.
  *
  * @example
  * parseSourcesList('deb [trusted=yes] file:///srv/mirror bookworm main')[0]!.trusted // true
+ * parseSourcesList('deb [check-valid-until=no] http://archive.example/debian sid main')[0]!.checkValidUntil // false
  */
 export function parseSourcesList(text: string, file?: string): SourceEntry[] {
   const out: SourceEntry[] = [];
@@ -56,6 +89,7 @@ export function parseSourcesList(text: string, file?: string): SourceEntry[] {
       trusted: yes(o.trusted),
       signedBy: o['signed-by'],
       architectures: o.arch?.split(','),
+      ...freshness((n) => o[n], file, i + 1),
     });
   });
   return out;
@@ -80,6 +114,8 @@ export function parseDeb822Sources(text: string, file?: string): SourceEntry[] {
           // An inline key block (a multi-line value) is not a path; leave it to the default keyring.
           signedBy: signed !== undefined && !signed.includes('\n') ? signed.trim() : undefined,
           architectures: p.has('Architectures') ? words('Architectures') : undefined,
+          // deb822 names them Check-Valid-Until, Check-Date, Date-Max-Future (sources.list(5)).
+          ...freshness((n) => p.get(n), file),
         });
       }
     }

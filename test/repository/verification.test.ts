@@ -49,8 +49,12 @@ function flip(body: Buffer, at: number): Buffer {
 
 function expectExit3Naming(r: { code: number; stderr: string }, ...names: string[]) {
   expect(r.code, r.stderr).toBe(3);
-  // Progress lines ("get N/M ...") may come first; the error is one line of its own.
-  const errors = r.stderr.trim().split('\n').filter((l) => !/^get \d+\/\d+ /.test(l));
+  // Progress lines ("get N/M ...") and retries ("crossroot: retrying ...") may come first; the
+  // error is one line of its own.
+  const errors = r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !/^get \d+\/\d+ /.test(l) && !/^crossroot: retrying /.test(l));
   expect(errors, r.stderr).toHaveLength(1);
   expect(errors[0]).toMatch(/^crossroot: /);
   for (const name of names) expect(r.stderr).toContain(name);
@@ -94,6 +98,8 @@ describe('against the real archive, through a local proxy', () => {
     const cache = freshCache();
     const r = await crossroot(resolveArgs(cache, '--download'));
     expectExit3Naming(r, 'bash_', '.deb');
+    // A broken transfer is resumed (Range) and retried; the proxy breaks every one of them.
+    expect(r.stderr).toMatch(/bash_\S+\.deb: download interrupted: .* \(after 4 attempts\)$/m);
     expect((await filesIn(cache)).some((f) => f.includes('.partial'))).toBe(false);
   });
 

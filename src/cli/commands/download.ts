@@ -7,7 +7,7 @@ import { Cache, defaultCacheDir } from '../../repository/cache.js';
 import { downloadAll } from '../../repository/download.js';
 import { parseLock } from '../../resolve/lockfile.js';
 import { parseCommandArgs, type Command } from '../command.js';
-import { jobsOption } from '../options.js';
+import { FETCH_HELP, FETCH_OPTIONS, fetchPolicy, jobsOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
 
 const HELP = `Usage: crossroot download --lock FILE [OPTIONS] [MIRROR...]
@@ -20,7 +20,7 @@ Options:
   --lock FILE       the lockfile (from 'crossroot resolve --lock')
   --cache-dir DIR   download cache (default: $XDG_CACHE_HOME/crossroot)
   --jobs N          parallel downloads (default: 4)
-`;
+${FETCH_HELP}`;
 
 export const downloadCommand: Command = {
   summary: 'download the packages of a lockfile into the verified cache',
@@ -30,6 +30,7 @@ export const downloadCommand: Command = {
       lock: { type: 'string' },
       'cache-dir': { type: 'string' },
       jobs: { type: 'string' },
+      ...FETCH_OPTIONS,
     });
     if (values.lock === undefined) throw new CrossrootError('USAGE_ARGS', 'download needs --lock FILE');
     const file = values.lock as string;
@@ -40,7 +41,11 @@ export const downloadCommand: Command = {
     const sources = await sourceEntries({ suite: lock.suite, mirrors: positionals, components: undefined });
     const origins = [...new Set(sources.map((s) => s.uri))];
     const cache = new Cache((values['cache-dir'] as string | undefined) ?? defaultCacheDir());
-    const paths = await downloadAll(lock.packages.map((p) => ({ ...p, origins })), cache, { jobs: jobsOption(values), progress: downloadProgress() });
+    const paths = await downloadAll(lock.packages.map((p) => ({ ...p, origins })), cache, {
+      jobs: jobsOption(values),
+      progress: downloadProgress(),
+      fetch: fetchPolicy(values, (m) => process.stderr.write(`crossroot: ${m}\n`)),
+    });
     for (const [i, p] of lock.packages.entries()) process.stdout.write(`${p.package} ${p.version} ${p.architecture} ${paths[i]}\n`);
     return 0;
   },

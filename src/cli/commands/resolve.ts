@@ -48,7 +48,7 @@ export const resolveCommand: Command = {
     if (values.lock !== undefined) await writeFileAtomic(values.lock as string, formatLock(r.lock));
     if (values.download === true) {
       const items = r.ordered.map((p) => ({ ...p, origins: [p.origin!] }));
-      await downloadAll(items, opts.cache, { jobs: jobsOption(values), progress: downloadProgress() });
+      await downloadAll(items, opts.cache, { jobs: jobsOption(values), progress: downloadProgress(), fetch: opts.fetch });
     }
     return 0;
   },

@@ -18,6 +18,8 @@ export interface Release {
   codename: string | undefined;
   /** The `Date:` field verbatim (RFC 2822), recorded in lockfiles. */
   date: string;
+  /** The `Valid-Until:` field verbatim, when present: the archive's promise of a newer Release by then. */
+  validUntil: string | undefined;
   architectures: string[];
   components: string[];
   acquireByHash: boolean;
@@ -53,6 +55,7 @@ export function parseRelease(text: string, opts: { file?: string } = {}): Releas
     suite: p.get('Suite'),
     codename: p.get('Codename'),
     date,
+    validUntil: p.get('Valid-Until'),
     architectures: words('Architectures'),
     components: words('Components'),
     acquireByHash: (p.get('Acquire-By-Hash') ?? '').toLowerCase() === 'yes',
