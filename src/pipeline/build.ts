@@ -16,6 +16,7 @@ import { NativeInstaller, controlOnlyPackage } from '../install/native.js';
 import { runInSandbox } from '../install/sandbox.js';
 import { createSkeleton, mergedUsrDirectories } from '../install/skeleton.js';
 import { TargetRoot } from '../install/target-root.js';
+import { divertStartStopDaemon } from '../install/start-stop-daemon.js';
 import { stagePackage, unpackAll, type StagedPackage } from '../install/unpack.js';
 import { PREPARED_DIR, PreparedStore, type PreparedPackage } from '../install/prepared.js';
 import pLimit from 'p-limit';
@@ -250,6 +251,10 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     // mmdebstrap's policy-rc.d (no service starts while building), removed at the end.
     await mkdir(join(root, 'usr/sbin'), { recursive: true });
     await writeFile(join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+    // sid's mmdebstrap diverts start-stop-daemon with the suite's dpkg-divert (its files stay).
+    const undoSsd = resolved.layout.ssdDiversions
+      ? await divertStartStopDaemon(new TargetRoot(root), (args) => runInSandbox(['dpkg-divert', '--root', root, ...args], { toolsRoot, writable: [root], cwd: root, env }))
+      : undefined;
     log('installing the essential set (dpkg --install)');
     if (native !== undefined) {
       await native.run({ action: 'install', forceDepends: true }, unpacked.map((u) => ({ deb: u.deb, unpacked: u })));
@@ -272,6 +277,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
       }
       await appendExtendedStates(root, run.unpack.filter((n) => !manual.has(n)), opts.arch);
     }
+    await undoSsd?.();
     await rm(join(root, 'usr/sbin/policy-rc.d'), { force: true });
     // The host's ldconfig cannot read another architecture's libraries (it leaves an empty
     // cache): write the cache the target's own ldconfig would, from the final tree.

@@ -14,6 +14,9 @@
 //   trixie's base-files ships the /bin → usr/bin links, so T/S need none;
 // - ./dev headers: B packs GNU `a8` "ustar  " (5786); T/S `a6 a2` "ustar", "00" (T 7104);
 // - etc/fstab: one line in B/T (T 3205-3212), three in S (S 3526-3534);
+// - start-stop-daemon: B/T rename it and back (no trace); S diverts it with dpkg-divert and
+//   removes the diversions, leaving diversions-old when the root has diversions of its own
+//   (S 2862-2962);
 // - tar: T adds `--exclude=./lost+found`, `--exclude=./servers`, `--exclude=./servers/*`
 //   (T 7128-7158), S also `--sparse` after `--one-file-system` (S 7487).
 
@@ -31,6 +34,8 @@ export interface MmdebstrapLayout {
   readonly devHeaders: 'gnu' | 'posix';
   /** The text of etc/fstab. */
   readonly fstab: string;
+  /** start-stop-daemon diverted with dpkg-divert while installing (install/start-stop-daemon.ts); else renamed, which leaves no trace. */
+  readonly ssdDiversions: boolean;
   /** GNU tar: what mmdebstrap excludes, and whether it passes `--sparse` (output/tarball.ts). */
   readonly tar: { readonly excludes: readonly string[]; readonly sparse: boolean };
 }
@@ -44,6 +49,7 @@ const MMDEBSTRAP_1_3_5: MmdebstrapLayout = {
   builddAddsRequired: true,
   devHeaders: 'gnu',
   fstab: ONE_LINE_FSTAB,
+  ssdDiversions: false,
   tar: { excludes: ['./dev'], sparse: false },
 };
 const MMDEBSTRAP_1_5_7: MmdebstrapLayout = {
@@ -53,12 +59,14 @@ const MMDEBSTRAP_1_5_7: MmdebstrapLayout = {
   builddAddsRequired: false,
   devHeaders: 'posix',
   fstab: ONE_LINE_FSTAB,
+  ssdDiversions: false,
   tar: { excludes: T_EXCLUDES, sparse: false },
 };
 const MMDEBSTRAP_1_6_0: MmdebstrapLayout = {
   ...MMDEBSTRAP_1_5_7,
   mmdebstrap: '1.6.0',
   fstab: `${ONE_LINE_FSTAB}#\n# <file system> <mount point>   <type>  <options>       <dump>  <pass>\n`,
+  ssdDiversions: true,
   tar: { excludes: T_EXCLUDES, sparse: true },
 };
 
