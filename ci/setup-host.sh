@@ -17,7 +17,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 4
   fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
+  # The machine's mirror may be a frozen snapshot whose Release files pass their Valid-Until
+  # (bookworm-security's on 2026-12-13): apt would refuse to update from it.
+  apt-get update -qq -o Acquire::Check-Valid-Until=false
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 

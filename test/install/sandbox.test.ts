@@ -201,7 +201,8 @@ id -u
   });
 
   it('the tree given as toolsRoot as /, read-only, instead of the host', async () => {
-    // A tools root of bookworm's own dash, coreutils and their libraries, extracted here.
+    // A tools root of bookworm's own dash, coreutils, dpkg and their libraries, extracted here,
+    // with a status naming its dpkg (the scripts are told its version).
     const tools = join(root, '..', 'tools');
     await mkdir(tools);
     for (const [l, t] of [['bin', 'usr/bin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib64'], ['sbin', 'usr/sbin']]) {
@@ -209,7 +210,7 @@ id -u
       await symlink(t, join(tools, l));
     }
     const { debs } = await realDebs({ suite: 'bookworm', arch: await hostArch(), variant: 'essential' });
-    for (const name of ['libc6', 'dash', 'coreutils', 'libacl1', 'libattr1', 'libgmp10', 'libselinux1', 'libpcre2-8-0']) {
+    for (const name of ['libc6', 'dash', 'coreutils', 'libacl1', 'libattr1', 'libgmp10', 'libselinux1', 'libpcre2-8-0', 'dpkg']) {
       const deb = debs.find((d) => d.split('/').pop()!.startsWith(`${name}_`));
       expect(deb, name).toBeDefined();
       const x = spawnSync('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x --keep-directory-symlink -C "$2"', 'sh', deb!, tools]);
@@ -218,11 +219,16 @@ id -u
     if (!existsSync(join(tools, 'usr/bin/sh'))) await symlink('dash', join(tools, 'usr/bin/sh'));
     await mkdir(join(tools, 'etc'), { recursive: true });
     await writeFile(join(tools, 'etc/tools-root-marker'), 'tools\n');
+    const dpkgDeb = debs.find((d) => d.split('/').pop()!.startsWith('dpkg_'))!;
+    const dpkgVersion = spawnSync('dpkg-deb', ['--field', dpkgDeb, 'Version'], { encoding: 'utf8' }).stdout.trim();
+    await mkdir(join(tools, 'var/lib/dpkg'), { recursive: true });
+    await writeFile(join(tools, 'var/lib/dpkg/status'), `Package: dpkg\nStatus: install ok installed\nVersion: ${dpkgVersion}\n\n`);
     const r = await postinstIn(
       root,
       'tools-test',
       String.raw`#!/bin/sh
 cat /etc/tools-root-marker
+echo "$DPKG_RUNNING_VERSION"
 test -e /etc/debian_version && echo "host visible"
 touch /etc/tools-root-write 2>/dev/null && echo "tools root writable"
 echo in-target > "$DPKG_ROOT/from-tools-root"
@@ -231,7 +237,7 @@ pwd
       tools,
       sessionFor(inSession, root, tools),
     );
-    expect(r.stdout).toBe(`tools\n${root}\n`);
+    expect(r.stdout).toBe(`tools\n${dpkgVersion}\n${root}\n`);
     expect(await readFile(join(root, 'from-tools-root'), 'utf8')).toBe('in-target\n');
     expect(existsSync(join(tools, 'etc/tools-root-write'))).toBe(false);
   });
