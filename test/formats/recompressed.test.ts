@@ -36,7 +36,9 @@ describe('re-compressed copies', () => {
       for (const d of dirs.reverse()) await utimes(join(tree, d.path), d.mtime, d.mtime);
       for (const z of ['gzip', 'zstd', 'none']) {
         const copy = join(work, `${pick}${z}.deb`);
-        await runBuffer('dpkg-deb', [`-Z${z}`, '-b', tree, copy]);
+        // Without the caller's SOURCE_DATE_EPOCH: dpkg-deb would clamp every mtime to it.
+        const { SOURCE_DATE_EPOCH: _, ...env } = process.env;
+        await runBuffer('dpkg-deb', [`-Z${z}`, '-b', tree, copy], { env });
         const members = (await runBuffer('ar', ['t', copy])).toString();
         expect(members).toContain(z === 'none' ? 'data.tar\n' : `data.tar.${z === 'gzip' ? 'gz' : 'zst'}\n`);
         const again = await crossroot(['inspect', '--json', copy]);

@@ -5,7 +5,8 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../support/cli.js';
@@ -157,20 +158,30 @@ export async function oracle(): Promise<Oracle> {
   }
   try {
     if (existsSync(join(dir, 'complete'))) return result;
-    const staging = `${dir}.staging`;
-    await rm(staging, { recursive: true, force: true });
-    await mkdir(staging, { recursive: true });
+    // Staged under TMPDIR, not in the checkout: apt in mmdebstrap reaches a directory target as
+    // _apt, which it cannot in a clone inside a mode-0700 home (it would then run as root and
+    // leave root-owned partial/ directories, unlike an ordinary build).
+    const staging = await mkdtemp(join(tmpdir(), 'crossroot-output-oracle-'));
+    await chmod(staging, 0o755);
     const started = Date.now();
     await limited(2, [
       () => mmdebstrap(mirror, arch, join(staging, 'root'), ['--format=directory']),
       () => mmdebstrap(mirror, arch, join(staging, 'raw'), ['--format=directory', '--skip=cleanup']),
       ...(['.tar', '.tar.gz', '.tar.xz', '.tar.zst'] as const).map((s) => () => mmdebstrap(mirror, arch, join(staging, `mm${s}`), [])),
-    ]);
+    ]).catch(async (err: unknown) => {
+      await rm(staging, { recursive: true, force: true });
+      throw err;
+    });
     result.seconds = (Date.now() - started) / 1000;
     await writeFile(join(staging, 'inputs.json'), JSON.stringify(inputs, null, 2));
     await writeFile(join(staging, 'complete'), '');
     await rm(dir, { recursive: true, force: true });
-    await rename(staging, dir);
+    await rename(staging, dir).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EXDEV') throw err;
+      await exec('cp', ['-a', staging, `${dir}.copy`]);
+      await rename(`${dir}.copy`, dir);
+      await rm(staging, { recursive: true, force: true });
+    });
     return result;
   } finally {
     await rm(lock, { force: true });

@@ -43,9 +43,9 @@ export function run(cmd: string, args: readonly string[], opts: { env?: NodeJS.P
 }
 
 /** Runs a program and returns stdout as a Buffer; throws with stderr on failure. */
-export function runBuffer(cmd: string, args: readonly string[], opts: { cwd?: string } = {}): Promise<Buffer> {
+export function runBuffer(cmd: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));

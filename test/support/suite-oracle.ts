@@ -39,27 +39,41 @@ async function releaseDates(lines: string[]): Promise<string> {
   return dates.join('|');
 }
 
-/** A root of `suite` for the host's architecture with mmdebstrap in it (cached by the mirror's state). */
-export async function suiteHostRoot(suite: string): Promise<string> {
+/** What a root needs to run mmdebstrap (and, with `node`, crossroot itself) as its host. */
+const HOST_PACKAGES = ['mmdebstrap', 'arch-test', 'mount'];
+const NODE_HOST_PACKAGES = [...HOST_PACKAGES, 'nodejs', 'bubblewrap', 'gpgv', 'debian-archive-keyring', 'xz-utils', 'zstd'];
+
+/**
+ * A root of `suite` for the host's architecture with mmdebstrap in it, and with `node` also
+ * what crossroot needs on a host (cached by the mirror's state).
+ */
+export async function suiteHostRoot(suite: string, opts: { node?: boolean } = {}): Promise<string> {
   const lines = await suiteMirrorLines(suite);
-  const key = createHash('sha256').update(JSON.stringify({ suite, lines, dates: await releaseDates(lines) })).digest('hex').slice(0, 16);
+  const include = opts.node === true ? NODE_HOST_PACKAGES : HOST_PACKAGES;
+  const key = createHash('sha256').update(JSON.stringify({ suite, lines, include, dates: await releaseDates(lines) })).digest('hex').slice(0, 16);
   const dir = join(CACHE, `host-${suite}-${key}`);
   if ((await stat(join(dir, 'usr/bin/mmdebstrap')).catch(() => undefined)) !== undefined) return dir;
   await mkdir(CACHE, { recursive: true });
   await rm(dir, { recursive: true, force: true });
   const r = await crossroot(
-    ['reference', '--tools-root', 'host', '--cache-dir', ARCHIVE_CACHE, '--include', 'mmdebstrap,arch-test,mount', suite, dir, ...lines],
+    ['reference', '--tools-root', 'host', '--cache-dir', ARCHIVE_CACHE, '--include', include.join(','), suite, dir, ...lines],
     { env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' } },
   );
   if (r.code !== 0) throw new Error(`making the ${suite} root for its mmdebstrap failed (exit ${r.code}): ${r.stderr.split('\n').slice(-10).join('\n')}`);
   return dir;
 }
 
-/** Runs `argv` inside `root` as root with chroot(8), /dev /proc /sys and resolv.conf from the host, `out` at /tmp/out. */
-async function inChroot(root: string, out: string, argv: string[], env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+/**
+ * Runs `argv` inside `root` as root with chroot(8) in a private mount namespace: the root bound
+ * on itself (so that `/` is a mount point, as bwrap needs), /dev /proc /sys and resolv.conf from
+ * the host, `out` at /tmp/out, and `readOnly` host directories at their own paths.
+ */
+export async function inChroot(root: string, out: string, argv: string[], env: Record<string, string>, readOnly: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
   const script = [
     'set -e',
     'R=$1; O=$2; shift 2',
+    'mount --bind "$R" "$R"',
+    ...readOnly.map((d) => `mkdir -p "$R${d}"; mount --bind '${d}' "$R${d}"; mount -o remount,bind,ro "$R${d}"`),
     'mount --rbind /dev "$R/dev"',
     'mount -t proc proc "$R/proc"',
     'mount --rbind /sys "$R/sys"',
@@ -72,7 +86,7 @@ async function inChroot(root: string, out: string, argv: string[], env: Record<s
   ].join('\n');
   const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
   const r = await run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', root, out, 'env', '-i', ...envArgs, ...argv]);
-  return { code: r.code, stderr: r.stderr };
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 export interface SuiteOracleRun {
