@@ -6,6 +6,7 @@ import { CrossrootError } from '../errors.js';
 import { hostArchitecture } from '../host/arch.js';
 import { foregroundChild } from '../host/interrupt.js';
 import { findProgram } from '../host/programs.js';
+import { SANDBOX_CAPABILITIES } from './sandbox.js';
 
 /**
  * Whether binaries of `arch` can run here (natively or through binfmt_misc/qemu-user),
@@ -41,6 +42,12 @@ export interface RootAccess {
   binds?: [string, string][];
   /** Host files mounted read-only over the root's: [host path, path in the root]. */
   roBinds?: [string, string][];
+  /**
+   * Drop every capability but these (the maintainer-script sandbox's set). The reference
+   * build's dpkg and scripts need no more; without it bwrap run by root keeps them all, and
+   * CAP_SYS_ADMIN or CAP_MKNOD reach the host from inside.
+   */
+  capabilities?: readonly string[];
 }
 
 /** A child's exit status as a shell reports it: 128 + the signal's number when one killed it. */
@@ -63,6 +70,7 @@ function rootArguments(root: string, argv: string[], env: Record<string, string>
     '--ro-bind', '/sys', '/sys',
     ...(access.binds ?? []).flatMap(([host, inRoot]) => ['--bind', host, inRoot]),
     ...(access.roBinds ?? []).flatMap(([host, inRoot]) => ['--ro-bind', host, inRoot]),
+    ...(access.capabilities === undefined ? [] : ['--cap-drop', 'ALL', ...access.capabilities.flatMap((c) => ['--cap-add', c])]),
     '--unshare-ipc', '--unshare-uts', '--unshare-pid',
     ...(access.network === true ? [] : ['--unshare-net']),
     '--die-with-parent',
@@ -83,7 +91,7 @@ function rootArguments(root: string, argv: string[], env: Record<string, string>
  * await runInRoot('/tmp/root', ['dpkg', '--install', '--force-depends', '/var/cache/apt/archives/x.deb'], env);
  */
 export async function runInRoot(root: string, argv: string[], env: Record<string, string>): Promise<{ exitCode: number; stderr: string }> {
-  const args = rootArguments(root, argv, env);
+  const args = rootArguments(root, argv, env, { capabilities: SANDBOX_CAPABILITIES });
   return new Promise((resolve, reject) => {
     const child = spawn(bwrapProgram(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
