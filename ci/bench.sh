@@ -61,12 +61,18 @@ mm() { # variant, output
     mmdebstrap --mode=chrootless --variant="$1" --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
     bookworm "$2" "$line"
 }
-cr() { # variant, output
+cr() { # variant, output, more options
   mkdir -p "$work/tmp"
-  TMPDIR="$work/tmp" $cli build --variant "$1" --cache-dir "$cache" bookworm "$2" "$line"
+  TMPDIR="$work/tmp" $cli build --variant "$1" --cache-dir "$cache" "${@:3}" bookworm "$2" "$line"
+}
+# The build that has to make its tools root first (the suite's packages for this host, installed
+# by their own dpkg, cached in tools-v1/): what a first build with an empty cache pays once.
+cr_new_tools() { # variant, output
+  rm -rf "$cache/tools-v1"
+  cr "$1" "$2"
 }
 
-export -f mm cr
+export -f mm cr cr_new_tools
 export work cli cache line
 echo "warming up (one untimed build of each variant with each tool)..." >&2
 for variant in essential buildd; do
@@ -82,14 +88,27 @@ for variant in essential buildd; do
   results+=("$(measure "crossroot-$variant" cr "$variant" "$work/cr-$variant.tar")")
   rm -f "$work/cr-$variant.tar"
   settle
+  results+=("$(measure "cr-$variant-host-tools" cr "$variant" "$work/cr-$variant.tar" --tools-root host)")
+  rm -f "$work/cr-$variant.tar"
+  settle
+  results+=("$(measure "cr-$variant-new-tools" cr_new_tools "$variant" "$work/cr-$variant.tar")")
+  rm -f "$work/cr-$variant.tar"
+  settle
   results+=("$(measure "mmdebstrap-$variant" mm "$variant" "$work/mm-$variant.tar")")
   rm -f "$work/mm-$variant.tar"
 done
 
-printf '\n%-22s %9s %9s %10s\n' "bookworm amd64" "wall s" "cpu s" "peak RSS"
+printf '\n%-26s %9s %9s %10s\n' "bookworm amd64" "wall s" "cpu s" "peak RSS"
 for r in "${results[@]}"; do
   read -r name wall cpu rss <<<"$r"
-  printf '%-22s %9.1f %9.1f %7d MB\n' "$name" "$wall" "$cpu" "$((rss / 1024))"
+  printf '%-26s %9.1f %9.1f %7d MB\n' "$name" "$wall" "$cpu" "$((rss / 1024))"
+done
+echo "(crossroot-V: tools root reused; cr-V-host-tools: --tools-root host; cr-V-new-tools: the tools root made first)"
+echo
+for variant in essential buildd; do
+  c=$(printf '%s\n' "${results[@]}" | awk -v n="crossroot-$variant" '$1==n{print $2}')
+  h=$(printf '%s\n' "${results[@]}" | awk -v n="cr-$variant-host-tools" '$1==n{print $2}')
+  printf '%s: a build reusing its tools root takes %.2f of a --tools-root host build\n' "$variant" "$(echo "$c / $h" | bc -l)"
 done
 echo
 for variant in essential buildd; do

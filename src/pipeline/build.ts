@@ -149,7 +149,7 @@ function aptStepArguments(step: DpkgStep, debOf: (name: string) => string): stri
 export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<Resolved> {
   const log = opts.log ?? (() => {});
   const resolved = given ?? (await resolveSuite(opts));
-  const toolsRoot = await toolsRootFor(opts, buildRoot);
+  const toolsRoot = await toolsRootFor(opts, buildRoot, resolved);
   const items = resolved.ordered.map((p) => ({ ...p, origins: [p.origin!] }));
   log(`downloading ${items.length} packages`);
   const paths = await downloadAll(items, opts.cache, { jobs: opts.jobs, progress: opts.progress, fetch: opts.fetch });

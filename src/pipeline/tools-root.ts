@@ -56,6 +56,7 @@ function hostIncludes(include: string[], host: string): string[] {
 export async function toolsRootFor(
   opts: BuildOptions,
   build: (opts: BuildOptions, given?: Resolved) => Promise<Resolved>,
+  target?: Resolved,
 ): Promise<string> {
   const choice = opts.toolsRoot ?? 'auto';
   if (choice === 'host') return '/';
@@ -79,7 +80,10 @@ export async function toolsRootFor(
     devices: false,
     progress: undefined,
   };
-  const resolved = await resolveSuite(toolsOpts);
+  // A build for the host's own architecture already resolved the same set (no lock: a lock
+  // fixes the target's set, the tools root follows the mirror).
+  const same = target !== undefined && opts.arch === host && opts.lock === undefined && toolsOpts.include.join(',') === opts.include.join(',');
+  const resolved = same ? target : await resolveSuite(toolsOpts);
   const digest = createHash('sha256').update(`${TOOLS_ROOT_DIR}\n${formatLock(resolved.lock)}`).digest('hex');
   const dir = join(opts.cache.dir, TOOLS_ROOT_DIR, digest.slice(0, 32));
   if (looksLikeToolsRoot(dir)) {
