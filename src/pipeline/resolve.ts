@@ -119,7 +119,13 @@ export async function resolveSuite(opts: ResolveOptions): Promise<Resolved> {
   const stage1Variant = opts.variant === 'apt' && layout.aptInStage1 ? 'apt' : 'essential';
   const stage1 =
     opts.variant === stage1Variant && opts.include.length === 0 ? undefined : resolveClosure(index, variantSeeds(index, stage1Variant, [], layout), aptPolicy).packages;
-  const plan = installPlan(index, resolution, { variant: opts.variant, stage1, mergedUsr: layout.mergedUsrHook, aptInStage1: layout.aptInStage1 });
+  const plan = installPlan(index, resolution, {
+    variant: opts.variant,
+    stage1,
+    // The hook installs usr-is-merged: an archive without it (a small local one) gets no hook.
+    mergedUsr: layout.mergedUsrHook && index.byName('usr-is-merged').length > 0,
+    aptInStage1: layout.aptInStage1,
+  });
   const byName = (name: string) => resolution.packages.get(name) ?? stage1?.get(name);
   const later = [...(plan.mergedUsr?.unpack ?? []), ...(plan.stage2?.unpack ?? [])].map((n) => {
     const r = byName(n);

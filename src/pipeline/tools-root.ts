@@ -98,7 +98,12 @@ export async function toolsRootFor(
     // Another build published the same tools root first: use it.
     if (looksLikeToolsRoot(dir)) return dir;
     if (err instanceof CrossrootError && !err.code.startsWith('HOST_') && !err.code.startsWith('USAGE_')) {
-      throw new CrossrootError(err.code, `building the tools root (${opts.suite} ${opts.variant} for ${host}) failed: ${err.detail}`, err.context);
+      throw new CrossrootError(
+        err.code,
+        `building the tools root (${opts.suite} ${opts.variant} for ${host}) failed: ${err.detail}\n` +
+          '(an archive that cannot make a working root of its own, such as a few local packages, can be built with --tools-root host)',
+        err.context,
+      );
     }
     throw err;
   }
