@@ -4,6 +4,7 @@ import pLimit from 'p-limit';
 import { CrossrootError } from '../errors.js';
 import type { Cache } from './cache.js';
 import { joinUri, openUri } from './fetch.js';
+import { archivePathProblem } from '../formats/index/archive-path.js';
 
 /** What to download: a package's Filename, size and digest, and the mirrors that may have it. */
 export interface DownloadItem {
@@ -51,6 +52,11 @@ export async function downloadAll(items: DownloadItem[], cache: Cache, opts: { j
 }
 
 async function fetchOne(item: DownloadItem, cache: Cache): Promise<string> {
+  // Indexes and lockfiles refuse such names when read; items made by library callers come here unchecked.
+  const problem = archivePathProblem(item.filename);
+  if (problem !== undefined) {
+    throw new CrossrootError('REPO_UNSAFE_FILENAME', `${item.package} ${item.version}: Filename ${JSON.stringify(item.filename)} ${problem}`, { package: item.package });
+  }
   for (const origin of item.origins) {
     const uri = joinUri(origin, item.filename);
     const body = await openUri(uri);
