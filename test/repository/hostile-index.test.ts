@@ -92,3 +92,25 @@ describe('hostile Filename', () => {
     expect((await filesIn(cache)).filter((f) => f.includes(secret.sha256))).toEqual([]);
   }, 120_000);
 });
+
+describe('hostile Package and Version', () => {
+  for (const [field, value] of [
+    ['Package', '../../../../../escape'],
+    ['Version', '1/../../../../../../escape'],
+  ] as const) {
+    it(`an index ${field} of ${value}: build exits 3 naming the index and the package; nothing is linked outside the root, no TARGET`, async () => {
+      const name = `${field.toLowerCase()}-slash`;
+      const { repo } = await hostileRepo(name, (p) => p.replace(new RegExp(`^${field}: .*$`, 'm'), `${field}: ${value}`));
+      // The build's own TMPDIR, so that what lands beside the root can be seen.
+      const tmp = join(work, name, 'tmp');
+      await mkdir(tmp, { recursive: true });
+      const target = join(work, name, 'out.tar');
+      const r = await crossroot(['build', '--arch', 'amd64', '--variant', 'essential', '--cache-dir', join(work, name, 'cache'), 'bookworm', target, repo], {
+        env: { ...process.env, TMPDIR: tmp },
+      });
+      expectExit3Naming(r, 'Packages', field === 'Package' ? value : 'victim', value);
+      expect(await filesIn(tmp)).toEqual([]);
+      expect(await filesIn(join(work, name, 'out.tar'))).toEqual([]);
+    }, 300_000);
+  }
+});

@@ -2,6 +2,8 @@
 
 import { CrossrootError } from '../../errors.js';
 import type { ByteSource } from '../byte-source.js';
+import { architectureNameProblem, packageNameProblem } from '../control/package-name.js';
+import { parseVersion } from '../control/version.js';
 import { archivePathProblem } from './archive-path.js';
 import { Deb822Parser } from '../deb822/parse.js';
 import type { Paragraph } from '../deb822/paragraph.js';
@@ -40,7 +42,7 @@ function required(p: Paragraph, name: string, file: string | undefined): string 
 }
 
 /**
- * Why the fields that become file names (Filename) are
+ * Why the fields that become file names (Package, Version, Architecture, Filename) are
  * unsafe, as a message naming the package, or `undefined` when all are sound. Shared by the
  * index and lockfile parsers: these fields are joined into host paths (the download's
  * source, `NAME_VERSION_ARCH.deb` in the root), so a hostile archive must be stopped here.
@@ -51,6 +53,16 @@ function required(p: Paragraph, name: string, file: string | undefined): string 
  */
 export function pathFieldsProblem(r: { package: string; version: string; architecture: string; filename: string }): string | undefined {
   const q = JSON.stringify;
+  const name = packageNameProblem(r.package);
+  if (name !== undefined) return `package ${q(r.package)}: invalid package name: ${name}`;
+  try {
+    parseVersion(r.version);
+  } catch (err) {
+    if (!(err instanceof CrossrootError)) throw err;
+    return `package ${r.package}: ${err.detail}`;
+  }
+  const arch = architectureNameProblem(r.architecture);
+  if (arch !== undefined) return `package ${r.package}: invalid Architecture ${q(r.architecture)}: ${arch}`;
   const path = archivePathProblem(r.filename);
   if (path !== undefined) return `package ${r.package}: Filename ${q(r.filename)} ${path}`;
   return undefined;
