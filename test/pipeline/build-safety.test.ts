@@ -96,6 +96,31 @@ describe('the host is sacred', () => {
     expect(await readFile(join(outside, 'policy-rc.d'), 'utf8')).toBe('host file\n');
   }, 300_000);
 
+  it('a postinst that turns var/lib/dpkg/updates into a symlink to a host directory: the dpkg database writes nothing there and removes nothing (exit 3 naming it)', async () => {
+    const dir = join(work, 'admindir-redirect');
+    const outside = join(dir, 'outside');
+    await mkdir(outside, { recursive: true });
+    // Host files with the names dpkg's journal uses.
+    const names = ['0000', '0001', '0002', '0003', '0004', '0005', 'tmp.i'];
+    for (const n of names) await writeFile(join(outside, n), 'host file\n');
+    const repo = await makeFlatRepo(join(dir, 'repo'), [
+      {
+        name: 'redirect',
+        version: '1',
+        fields: { Essential: 'yes', Priority: 'required' },
+        control: { postinst: `#!/bin/sh\nset -e\nrm -rf "$DPKG_ROOT/var/lib/dpkg/updates"\nln -s ${outside} "$DPKG_ROOT/var/lib/dpkg/updates"\n` },
+      },
+      // Configured after redirect: its status changes are journalled once updates/ is the symlink.
+      { name: 'zafter', version: '1', fields: { Essential: 'yes', Priority: 'required', Depends: 'redirect' }, control: { postinst: '#!/bin/sh\nexit 0\n' } },
+    ]);
+    const target = join(dir, 'out.tar');
+    const r = await crossroot(['build', '--arch', 'amd64', '--variant', 'essential', '--cache-dir', join(dir, 'cache'), 'bookworm', target, repo]);
+    expect((await readdir(outside)).sort()).toEqual(names);
+    for (const n of names) expect(await readFile(join(outside, n), 'utf8')).toBe('host file\n');
+    expectExit3(r, 'var/lib/dpkg/updates');
+    expect(await exists(target)).toBe(false);
+  }, 300_000);
+
   for (const [name, members] of [
     ['dot-dot', [{ name: './../../outside/pwned', type: 'file', data: 'x' }]],
     ['absolute', [{ name: '/OUTSIDE/pwned', type: 'file', data: 'x' }]],
