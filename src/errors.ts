@@ -47,12 +47,21 @@ export class CrossrootError extends Error {
   }
 }
 
+/**
+ * Context values come from hostile input (member names, index fields): control characters
+ * are written as escapes, so a name cannot break the message into lines or drive a terminal.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 function formatMessage(detail: string, c: ErrorContext): string {
   const parts: string[] = [];
-  if (c.file !== undefined) parts.push(c.line !== undefined ? `${c.file}:${c.line}` : c.file);
-  else if (c.package !== undefined) parts.push(c.package);
-  if (c.member !== undefined) parts.push(c.member);
-  if (c.path !== undefined) parts.push(`member ${c.path}`);
+  if (c.file !== undefined) parts.push(printable(c.line !== undefined ? `${c.file}:${c.line}` : c.file));
+  else if (c.package !== undefined) parts.push(printable(c.package));
+  if (c.member !== undefined) parts.push(printable(c.member));
+  if (c.path !== undefined) parts.push(`member ${printable(c.path)}`);
   if (c.file === undefined && c.line !== undefined) parts.push(`line ${c.line}`);
   return [...parts, detail].join(': ');
 }

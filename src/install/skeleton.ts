@@ -1,7 +1,8 @@
 // The skeleton of a new root — what mmdebstrap's run_setup (root mode) creates before any package.
 
-import { chmod, copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, readFile, stat } from 'node:fs/promises';
+import { makeRootDirectory, writeRootFile } from './root-files.js';
+import { TargetRoot } from './target-root.js';
 
 export interface SkeletonOptions {
   /** Native architecture, then foreign ones: the lines of var/lib/dpkg/arch. */
@@ -40,12 +41,12 @@ export async function createSkeleton(root: string, opts: SkeletonOptions): Promi
     'var/lib/dpkg/alternatives',
     'var/lib/dpkg/updates',
   ];
-  for (const d of dirs) await mkdir(join(root, d), { recursive: true, mode: 0o755 });
-  await chmod(join(root, 'tmp'), 0o1777);
-  const file = async (path: string, text: string, mode = 0o644) => {
-    await writeFile(join(root, path), text, { mode });
-    await chmod(join(root, path), mode);
-  };
+  // Through the root guard, as every write crossroot makes into a root: a root given here
+  // may already hold symlinks (a library caller's), and none is followed out of it.
+  const guard = new TargetRoot(root);
+  for (const d of dirs) await makeRootDirectory(guard, d);
+  await chmod(await makeRootDirectory(guard, 'tmp'), 0o1777);
+  const file = (path: string, text: string | Buffer, mode = 0o644) => writeRootFile(guard, path, text, mode);
   await file('etc/apt/apt.conf.d/00mmdebstrap', 'Apt::Install-Recommends false;\nAcquire::Languages "none";\n');
   await file('var/lib/dpkg/status', '');
   await file('var/lib/dpkg/arch', opts.architectures.map((a) => `${a}\n`).join(''));
@@ -54,9 +55,7 @@ export async function createSkeleton(root: string, opts: SkeletonOptions): Promi
   for (const host of opts.hostFiles ?? ['/etc/resolv.conf', '/etc/hostname']) {
     const st = await stat(host).catch(() => undefined);
     if (st === undefined) continue;
-    const dest = join(root, host);
-    await copyFile(host, dest);
-    if (st.isFile()) await chmod(dest, st.mode & 0o7777);
+    await file(host.replace(/^\/+/, ''), await readFile(host), st.mode & 0o7777);
   }
 }
 

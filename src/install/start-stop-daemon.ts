@@ -6,8 +6,9 @@
 // Their bytes are in the output whenever the root has diversions of its own (sid's base-files
 // and libc6 have), so this is done, not skipped.
 
-import { chmod, lstat, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { CrossrootError } from '../errors.js';
+import { readRootFile, removeRootFile, writeRootFile } from './root-files.js';
 import type { TargetRoot } from './target-root.js';
 
 /** Runs the tools' dpkg-divert with these arguments (after `--root ROOT`); resolves with its exit code and stderr. */
@@ -15,6 +16,7 @@ export type DpkgDivertRunner = (args: string[]) => Promise<{ exitCode: number; s
 
 const FAKE = '#!/bin/sh\necho "Warning: Fake start-stop-daemon called, doing nothing">&2\n';
 
+/** Perl's -f and -l on the root's paths (reads only). */
 async function isFile(path: string): Promise<boolean> {
   // Perl's -f: follows symlinks.
   return stat(path).then(
@@ -57,24 +59,13 @@ export async function divertStartStopDaemon(root: TargetRoot, dpkgDivert: DpkgDi
   };
   for (const p of pairs) await divert('--add', p);
   const removal = [...pairs].reverse();
-  if (ssdloc !== undefined) {
-    // The last component was just renamed away by dpkg-divert; its parent is the root's own.
-    const { path } = await root.place(`.${ssdloc}`, { file: 'start-stop-daemon' });
-    await rm(path, { force: true });
-    await writeFile(path, FAKE, { flag: 'wx', mode: 0o755 });
-    await chmod(path, 0o755);
-  }
+  // Every write through the root guard: a symlink there is refused, never followed.
+  if (ssdloc !== undefined) await writeRootFile(root, ssdloc.slice(1), FAKE, 0o755);
   return async () => {
-    if (ssdloc !== undefined) {
-      const { path } = await root.place(`.${ssdloc}`, { file: 'start-stop-daemon' });
-      await rm(path, { force: true });
-    }
+    if (ssdloc !== undefined) await removeRootFile(root, ssdloc.slice(1));
     for (const p of removal) await divert('--remove', p);
-    const diversions = host('/var/lib/dpkg/diversions');
-    const st = await lstat(diversions).catch(() => undefined);
-    if (st !== undefined && st.isFile() && st.size === 0) await rm(diversions);
+    if ((await readRootFile(root, 'var/lib/dpkg/diversions')) === '') await removeRootFile(root, 'var/lib/dpkg/diversions');
     const last = removal[removal.length - 1]!;
-    const old = await readFile(`${diversions}-old`).catch(() => undefined);
-    if (old !== undefined && old.toString('latin1') === `${last[0]}\n${last[1]}\n:\n`) await rm(`${diversions}-old`);
+    if ((await readRootFile(root, 'var/lib/dpkg/diversions-old')) === `${last[0]}\n${last[1]}\n:\n`) await removeRootFile(root, 'var/lib/dpkg/diversions-old');
   };
 }

@@ -16,13 +16,18 @@ const MAX_SYMLINKS = 40; // as Linux's MAXSYMLINKS
 
 /**
  * Normalises a member name (`./usr/bin/`, `usr//bin`) to `usr/bin`. Rejects `..`
- * components and absolute names: a package has no business naming either.
+ * components and absolute names: a package has no business naming either; and NUL or
+ * newline, which no file list can hold.
  */
 export function normaliseMember(name: string, ctx: ErrorContext): string {
   if (name.startsWith('/')) throw new CrossrootError('INSTALL_UNSAFE_PATH', 'absolute member name', { ...ctx, path: name });
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) throw new CrossrootError('INSTALL_UNSAFE_PATH', 'member name contains ".."', { ...ctx, path: name });
   if (name.includes('\0')) throw new CrossrootError('INSTALL_UNSAFE_PATH', 'member name contains NUL', { ...ctx, path: name });
+  // info/PKG.list and md5sums are one name a line: a newline would let a package claim
+  // files it does not ship. dpkg refuses it (archives.c tarobject); other control
+  // characters it accepts, and so do we.
+  if (name.includes('\n')) throw new CrossrootError('INSTALL_UNSAFE_PATH', 'newline not allowed in member name (dpkg refuses it)', { ...ctx, path: name });
   return parts.join('/');
 }
 

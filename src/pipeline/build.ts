@@ -1,6 +1,6 @@
 // Building a root — resolve, download, skeleton, unpack, install, clean up, write: `crossroot build`.
 
-import { chmod, copyFile, link, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CrossrootError } from '../errors.js';
@@ -15,6 +15,7 @@ import { MMDEBSTRAP_ENVIRONMENT } from '../install/maintscript.js';
 import { NativeInstaller, controlOnlyPackage } from '../install/native.js';
 import { runInSandbox } from '../install/sandbox.js';
 import { createSkeleton, mergedUsrDirectories } from '../install/skeleton.js';
+import { linkIntoRoot, makeRootDirectory, readRootFile, removeRootFile, writeRootFile } from '../install/root-files.js';
 import { TargetRoot } from '../install/target-root.js';
 import { divertStartStopDaemon } from '../install/start-stop-daemon.js';
 import { stagePackage, unpackAll, type StagedPackage } from '../install/unpack.js';
@@ -104,11 +105,15 @@ export async function workDirectory(prefix: string): Promise<WorkDirectory> {
   };
 }
 
-/** Adds apt's auto-installed marks of one apt run to the root's extended_states (creating it). */
-async function appendExtendedStates(root: string, auto: string[], arch: string): Promise<void> {
-  const file = join(root, 'var/lib/apt/extended_states');
-  const old = await readFile(file, 'utf8').catch(() => '');
-  await writeFile(file, old + extendedStates(auto, arch), { mode: 0o644 });
+/**
+ * Adds apt's auto-installed marks of one apt run to the root's extended_states (creating
+ * it). Packages have been unpacked by then: the file is read and replaced through the root
+ * guard, and a symlink there (to a host file, say) is refused, not followed.
+ */
+async function appendExtendedStates(root: TargetRoot, auto: string[], arch: string): Promise<void> {
+  const file = 'var/lib/apt/extended_states';
+  const old = (await readRootFile(root, file)) ?? '';
+  await writeRootFile(root, file, old + extendedStates(auto, arch), 0o644);
 }
 
 /**
@@ -178,6 +183,8 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
   const recordOf = new Map(resolved.ordered.map((r) => [r.package, r]));
   const rootDirectory = await workDirectory('crossroot-root-');
   const root = rootDirectory.path;
+  // Every write crossroot itself makes into the root goes through the guard.
+  const guard = new TargetRoot(root);
   // Beside the root, so that staged files are renamed into it within one file system.
   const stagingDirectory = await workDirectory('crossroot-staging-');
   const staging = { dir: stagingDirectory.path, chain: Promise.resolve() as Promise<void>, stopped: false };
@@ -189,8 +196,8 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     const mergedUsr = resolved.plan.mergedUsr !== undefined;
     if (mergedUsr) {
       for (const d of mergedUsrDirectories(opts.arch)) {
-        await mkdir(join(root, 'usr', d), { recursive: true });
-        await symlink(`usr/${d}`, join(root, d));
+        await makeRootDirectory(guard, `usr/${d}`);
+        await symlink(`usr/${d}`, guard.hostPath(d)); // the root's own top level: no parent to follow
       }
     }
     const env = buildEnvironment(opts.sourceDateEpoch);
@@ -198,12 +205,11 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     if (opts.installer === 'chroot') await ensureCanRun(opts.arch);
     // The packages where apt leaves them for dpkg (hard links into the cache where possible);
     // apt-get clean at the end removes them, as in mmdebstrap.
-    const archives = join(root, 'var/cache/apt/archives');
-    await mkdir(archives, { recursive: true });
+    await makeRootDirectory(guard, 'var/cache/apt/archives');
     const inRoot = new Map<string, string>();
     for (const r of resolved.ordered) {
       const name = archiveFileName(r);
-      await link(deb(r.package), join(archives, name)).catch(() => copyFile(deb(r.package), join(archives, name)));
+      await linkIntoRoot(guard, deb(r.package), `var/cache/apt/archives/${name}`);
       inRoot.set(r.package, `/var/cache/apt/archives/${name}`);
     }
     const debInRoot = (name: string) => inRoot.get(name.replace(/:[^:]*$/, ''))!;
@@ -212,9 +218,8 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
       await native.run({ action: 'install' }, [controlOnlyPackage(DUMMY_USR_IS_MERGED, opts.sourceDateEpoch, 'usr-is-merged.deb (the merged-usr hook\'s dummy)')]);
     } else if (mergedUsr) {
       // The hook's dummy usr-is-merged, built and installed with the host's dpkg as the hook does.
-      const dir = join(root, 'tmp', 'crossroot-usr-is-merged');
-      await mkdir(join(dir, 'usr-is-merged', 'DEBIAN'), { recursive: true });
-      await writeFile(join(dir, 'usr-is-merged', 'DEBIAN', 'control'), DUMMY_USR_IS_MERGED);
+      await writeRootFile(guard, 'tmp/crossroot-usr-is-merged/usr-is-merged/DEBIAN/control', DUMMY_USR_IS_MERGED, 0o644);
+      const dir = await makeRootDirectory(guard, 'tmp/crossroot-usr-is-merged');
       const r = await runInSandbox(['dpkg-deb', '--build', join(dir, 'usr-is-merged'), join(dir, 'usr-is-merged.deb')], { toolsRoot, writable: [root], cwd: root, env });
       if (r.exitCode !== 0) throw new CrossrootError('INSTALL_DPKG_FAILED', `building the dummy usr-is-merged failed: ${r.stderr.trim()}`);
       const argv = ['dpkg', `--root=${root}`, `--log=${root}/var/log/dpkg.log`, '--install', join(dir, 'usr-is-merged.deb')];
@@ -225,7 +230,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     const stage1 = resolved.plan.stage1.records.map((r: PackageRecord) => prepared(r.package) ?? deb(r.package));
     log(`unpacking ${stage1.length} packages`);
     const names = resolved.plan.stage1.records.map((r) => archiveFileName(r));
-    const unpacked = await unpackAll(stage1, new TargetRoot(root), { decompressor, jobs: opts.jobs, names });
+    const unpacked = await unpackAll(stage1, guard, { decompressor, jobs: opts.jobs, names });
     // The apt runs' packages have their files written ahead, one package after another,
     // while the essential set's scripts run (they leave a core idle): unpacking them is
     // then renames. Not before: the pre-extraction above is on the critical path.
@@ -249,11 +254,10 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
       }
     }
     // mmdebstrap's policy-rc.d (no service starts while building), removed at the end.
-    await mkdir(join(root, 'usr/sbin'), { recursive: true });
-    await writeFile(join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+    await writeRootFile(guard, 'usr/sbin/policy-rc.d', '#!/bin/sh\nexit 101\n', 0o755);
     // sid's mmdebstrap diverts start-stop-daemon with the suite's dpkg-divert (its files stay).
     const undoSsd = resolved.layout.ssdDiversions
-      ? await divertStartStopDaemon(new TargetRoot(root), (args) => runInSandbox(['dpkg-divert', '--root', root, ...args], { toolsRoot, writable: [root], cwd: root, env }))
+      ? await divertStartStopDaemon(guard, (args) => runInSandbox(['dpkg-divert', '--root', root, ...args], { toolsRoot, writable: [root], cwd: root, env }))
       : undefined;
     log('installing the essential set (dpkg --install)');
     if (native !== undefined) {
@@ -275,10 +279,10 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
           await runDpkg(opts.installer, root, aptStepArguments(step, debInRoot), { ...env, DPKG_FRONTEND_LOCKED: 'true' }, `dpkg ${step.action} (${step.packages.slice(0, 3).join(' ')}...)`, toolsRoot);
         }
       }
-      await appendExtendedStates(root, run.unpack.filter((n) => !manual.has(n)), opts.arch);
+      await appendExtendedStates(guard, run.unpack.filter((n) => !manual.has(n)), opts.arch);
     }
     await undoSsd?.();
-    await rm(join(root, 'usr/sbin/policy-rc.d'), { force: true });
+    await removeRootFile(guard, 'usr/sbin/policy-rc.d');
     // The host's ldconfig cannot read another architecture's libraries (it leaves an empty
     // cache): write the cache the target's own ldconfig would, from the final tree.
     if (opts.installer !== 'chroot' && (await stat(join(root, 'etc/ld.so.cache')).catch(() => undefined)) !== undefined) {

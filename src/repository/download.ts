@@ -4,6 +4,7 @@ import pLimit from 'p-limit';
 import { CrossrootError } from '../errors.js';
 import type { Cache } from './cache.js';
 import { joinUri, openUri, type FetchPolicy } from './fetch.js';
+import { archivePathProblem } from '../formats/index/archive-path.js';
 
 /** What to download: a package's Filename, size and digest, and the mirrors that may have it. */
 export interface DownloadItem {
@@ -55,6 +56,11 @@ export async function downloadAll(
 }
 
 async function fetchOne(item: DownloadItem, cache: Cache, policy: FetchPolicy | undefined): Promise<string> {
+  // Indexes and lockfiles refuse such names when read; items made by library callers come here unchecked.
+  const problem = archivePathProblem(item.filename);
+  if (problem !== undefined) {
+    throw new CrossrootError('REPO_UNSAFE_FILENAME', `${item.package} ${item.version}: Filename ${JSON.stringify(item.filename)} ${problem}`, { package: item.package });
+  }
   for (const origin of item.origins) {
     const uri = joinUri(origin, item.filename);
     // A silent, refusing or failing (5xx) mirror is retried inside openUri, a broken transfer

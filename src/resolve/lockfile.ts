@@ -2,6 +2,7 @@
 
 import { CrossrootError } from '../errors.js';
 import { parseDeb822 } from '../formats/deb822/parse.js';
+import { pathFieldsProblem } from '../formats/index/packages.js';
 
 /**
  * What a lockfile records. Nothing names a mirror: the lock works with any mirror (or the
@@ -66,14 +67,10 @@ export function parseLock(text: string, file: string): Lock {
     const sha256 = need(p, 'SHA256');
     if (!/^[0-9]+$/.test(size)) throw bad(`bad Size ${JSON.stringify(size)}`, p.line);
     if (!/^[0-9a-f]{64}$/.test(sha256)) throw bad('bad SHA256', p.line);
-    return {
-      package: need(p, 'Package'),
-      version: need(p, 'Version'),
-      architecture: need(p, 'Architecture'),
-      filename: need(p, 'Filename'),
-      size: Number(size),
-      sha256,
-    };
+    const names = { package: need(p, 'Package'), version: need(p, 'Version'), architecture: need(p, 'Architecture'), filename: need(p, 'Filename') };
+    const problem = pathFieldsProblem(names);
+    if (problem !== undefined) throw bad(problem, p.line);
+    return { ...names, size: Number(size), sha256 };
   });
   return {
     suite: need(head, 'Suite'),

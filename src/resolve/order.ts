@@ -215,21 +215,32 @@ export function aptInstallRun(
 }
 
 /**
+ * apt's `QuoteString(text, bad)`: every byte of `bad`, `%`, and any byte outside printable
+ * ASCII as `%xx`. `/` is quoted too, which apt does not do: apt takes the last path
+ * component of the whole name (`flNotDir`); quoting keeps the name in the archives
+ * directory without letting `NAME/..` of one package land on another's file. Indexes with a
+ * `/` in these fields are refused when read (formats/index/packages.ts); this is the second wall.
+ */
+function aptQuote(text: string, bad: string): string {
+  let out = '';
+  for (const byte of Buffer.from(text, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    out += byte <= 0x20 || byte >= 0x7f || bad.includes(c) || c === '%' || c === '/' ? `%${byte.toString(16).padStart(2, '0')}` : c;
+  }
+  return out;
+}
+
+/**
  * The name apt gives a downloaded .deb in its archive cache (pkgAcqArchive):
- * `NAME_VERSION_ARCH.deb` with `:` (and `_`, `%`) in the version %-quoted.
+ * `NAME_VERSION_ARCH.deb`, with `_` and `:` %-quoted in each part (and `.` in ARCH), and
+ * never a `/`: the name is always one file in the archives directory.
  *
  * @example
  * archiveFileName(bsdutils) // 'bsdutils_1%3a2.38.1-5+deb12u3_amd64.deb'
  */
 export function archiveFileName(r: PackageRecord): string {
-  const quoted = [...r.version]
-    .map((c) => {
-      const code = c.charCodeAt(0);
-      return code <= 0x20 || code >= 0x7f || '_:%'.includes(c) ? `%${code.toString(16).padStart(2, '0')}` : c;
-    })
-    .join('');
   const ext = /\.([^./]+)$/.exec(r.filename)?.[1] ?? 'deb';
-  return `${r.package}_${quoted}_${r.architecture}.${ext}`;
+  return `${aptQuote(r.package, '_:')}_${aptQuote(r.version, '_:')}_${aptQuote(r.architecture, '_:.')}.${ext}`;
 }
 
 /** The control stanza mmdebstrap's merged-usr setup hook builds and installs before stage 1. */

@@ -81,6 +81,23 @@ describe('hostile members', () => {
     expectRefused(r, './h');
   });
 
+  it('member name with a newline, splitting the .list and md5sums lines to claim a file the package does not ship', async () => {
+    // ./claims\n/usr/bin/sudo would be written to info/PKG.list as two lines, "/claims" and
+    // "/usr/bin/sudo": the package would own (and on removal delete) a file it never shipped.
+    // dpkg refuses the name (archives.c tarobject: "newline not allowed in archive object name").
+    const r = await attack('newline', [
+      { name: './claims\n/', type: 'dir' },
+      { name: './claims\n/usr/', type: 'dir' },
+      { name: './claims\n/usr/bin/', type: 'dir' },
+      { name: './claims\n/usr/bin/sudo', type: 'file', data: 'x' },
+    ]);
+    expectRefused(r, './claims\\n/');
+    // One line, the name escaped: the message cannot forge lines of its own either.
+    expect((r.error as Error).message).not.toContain('\n');
+    expect((r.error as Error).message).toContain('newline');
+    expect(await readdir(join(work, 'newline', 'root'))).toEqual([]);
+  });
+
   it('a symlink inside the root that stays inside is followed, as merged /usr needs', async () => {
     const r = await attack('inside', [
       { name: './usr/', type: 'dir' },

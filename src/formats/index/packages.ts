@@ -2,6 +2,9 @@
 
 import { CrossrootError } from '../../errors.js';
 import type { ByteSource } from '../byte-source.js';
+import { architectureNameProblem, packageNameProblem } from '../control/package-name.js';
+import { parseVersion } from '../control/version.js';
+import { archivePathProblem } from './archive-path.js';
 import { Deb822Parser } from '../deb822/parse.js';
 import type { Paragraph } from '../deb822/paragraph.js';
 
@@ -38,16 +41,46 @@ function required(p: Paragraph, name: string, file: string | undefined): string 
   return v;
 }
 
-/** Builds a PackageRecord from an index stanza; mandatory fields fail when absent. */
+/**
+ * Why the fields that become file names (Package, Version, Architecture, Filename) are
+ * unsafe, as a message naming the package, or `undefined` when all are sound. Shared by the
+ * index and lockfile parsers: these fields are joined into host paths (the download's
+ * source, `NAME_VERSION_ARCH.deb` in the root), so a hostile archive must be stopped here.
+ *
+ * @example
+ * pathFieldsProblem({ package: 'dash', version: '0.5.12-2', architecture: 'arm64', filename: '../x' });
+ * // 'package dash: Filename "../x" has a ".." segment'
+ */
+export function pathFieldsProblem(r: { package: string; version: string; architecture: string; filename: string }): string | undefined {
+  const q = JSON.stringify;
+  const name = packageNameProblem(r.package);
+  if (name !== undefined) return `package ${q(r.package)}: invalid package name: ${name}`;
+  try {
+    parseVersion(r.version);
+  } catch (err) {
+    if (!(err instanceof CrossrootError)) throw err;
+    return `package ${r.package}: ${err.detail}`;
+  }
+  const arch = architectureNameProblem(r.architecture);
+  if (arch !== undefined) return `package ${r.package}: invalid Architecture ${q(r.architecture)}: ${arch}`;
+  const path = archivePathProblem(r.filename);
+  if (path !== undefined) return `package ${r.package}: Filename ${q(r.filename)} ${path}`;
+  return undefined;
+}
+
+/** Builds a PackageRecord from an index stanza; mandatory fields fail when absent, unsafe names are refused. */
 export function toPackageRecord(p: Paragraph, file?: string): PackageRecord {
   const size = required(p, 'Size', file);
   if (!/^[0-9]+$/.test(size)) throw new CrossrootError('FORMAT_PACKAGES', `bad Size ${JSON.stringify(size)}`, { file, line: p.line });
   const sha256 = required(p, 'SHA256', file).toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(sha256)) throw new CrossrootError('FORMAT_PACKAGES', 'bad SHA256', { file, line: p.line });
+  const names = { package: required(p, 'Package', file), version: required(p, 'Version', file), architecture: required(p, 'Architecture', file), filename: required(p, 'Filename', file) };
+  const problem = pathFieldsProblem(names);
+  if (problem !== undefined) throw new CrossrootError('FORMAT_PACKAGES', problem, { file, line: p.line });
   return {
-    package: required(p, 'Package', file),
-    version: required(p, 'Version', file),
-    architecture: required(p, 'Architecture', file),
+    package: names.package,
+    version: names.version,
+    architecture: names.architecture,
     multiArch: p.get('Multi-Arch'),
     essential: (p.get('Essential') ?? '').toLowerCase() === 'yes',
     priority: p.get('Priority'),
@@ -58,7 +91,7 @@ export function toPackageRecord(p: Paragraph, file?: string): PackageRecord {
     provides: p.get('Provides'),
     conflicts: p.get('Conflicts'),
     breaks: p.get('Breaks'),
-    filename: required(p, 'Filename', file),
+    filename: names.filename,
     size: Number(size),
     sha256,
   };

@@ -7,9 +7,10 @@
 // writing (the tar writer clamps them), except where dpkg keeps an archive's: the control
 // files it extracts into tmp.ci/ and renames into info/ (`write(..., mtime)`).
 
-import { chmodSync, closeSync, fchmodSync, futimesSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, fchmodSync, futimesSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { CrossrootError } from '../../errors.js';
 
 /** Numbers the temporary names of one process (no randomness: STYLE). */
 let temporaries = 0;
@@ -21,18 +22,50 @@ type Op = { kind: 'write'; data: Buffer; mode: number; mtime?: number } | { kind
  * disk match. Paths are relative, `/`-separated.
  *
  * @example
- * const d = new AdminDir('/root/var/lib/dpkg');
+ * The directories are the root's, where maintainer scripts have run: every directory from
+ * `base` (the root) down to a file's is checked not to be a symlink before crossroot reads,
+ * writes or removes there, so a script that points `var/lib/dpkg/updates` at a host
+ * directory cannot make crossroot (root, outside the sandbox) write or delete in it.
+ *
+ * const d = new AdminDir('/root/var/lib/dpkg', '/root');
  * d.write('info/format', '1\n', 0o644);
  * await d.flush();
  */
 export class AdminDir {
   readonly path: string;
+  readonly #base: string;
   readonly #ops = new Map<string, Op>();
   readonly #mkdirs = new Map<string, number>();
   readonly #rmdirs = new Set<string>();
+  /** Directories found to be real since the last flush (scripts run only after one). */
+  readonly #checked = new Set<string>();
 
-  constructor(path: string) {
+  constructor(path: string, base: string = path) {
     this.path = path;
+    this.#base = base;
+  }
+
+  /**
+   * Throws unless every existing component of `rel` (relative to this.path), and of
+   * this.path below `base`, is a directory and no symlink. Missing ones are fine: they are
+   * created fresh.
+   */
+  #checkDir(rel: string): void {
+    const full = rel === '' || rel === '.' ? this.path : join(this.path, rel);
+    if (this.#checked.has(full)) return;
+    const below = relative(this.#base, full);
+    let cur = this.#base;
+    for (const part of below === '' ? [] : below.split('/')) {
+      cur = join(cur, part);
+      if (this.#checked.has(cur)) continue;
+      const st = lstatSync(cur, { throwIfNoEntry: false });
+      if (st === undefined) return;
+      if (st.isSymbolicLink() || !st.isDirectory()) {
+        const what = st.isSymbolicLink() ? 'is a symlink (a maintainer script replaced it?)' : 'is not a directory';
+        throw new CrossrootError('INSTALL_UNSAFE_PATH', `dpkg database directory ${what}; crossroot does not follow it`, { path: relative(this.#base, cur) });
+      }
+      this.#checked.add(cur);
+    }
   }
 
   /** The file's bytes as they will be after flush(), or undefined when absent. */
@@ -40,7 +73,11 @@ export class AdminDir {
     const op = this.#ops.get(rel);
     if (op !== undefined) return op.kind === 'write' ? op.data : undefined;
     if (this.#underRemovedDir(rel)) return undefined;
+    this.#checkDir(dirname(rel));
     try {
+      if ((await lstat(join(this.path, rel))).isSymbolicLink()) {
+        throw new CrossrootError('INSTALL_UNSAFE_PATH', 'dpkg database file is a symlink; crossroot does not follow it', { path: relative(this.#base, join(this.path, rel)) });
+      }
       return await readFile(join(this.path, rel));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -108,6 +145,7 @@ export class AdminDir {
   async list(relDir: string): Promise<string[]> {
     const names = new Set<string>();
     if (!this.#underRemovedDir(relDir)) {
+      this.#checkDir(relDir);
       try {
         for (const n of await readdir(join(this.path, relDir))) names.add(n);
       } catch (err) {
@@ -136,11 +174,17 @@ export class AdminDir {
    * of small files, and a thread-pool hop per call costs more than the call.
    */
   async flush(): Promise<void> {
+    this.#checkDir('');
     mkdirSync(this.path, { recursive: true });
-    for (const rel of this.#rmdirs) rmSync(join(this.path, rel), { recursive: true, force: true });
+    for (const rel of this.#rmdirs) {
+      this.#checkDir(dirname(rel));
+      rmSync(join(this.path, rel), { recursive: true, force: true });
+    }
     this.#rmdirs.clear();
     for (const [rel, mode] of [...this.#mkdirs].sort(([a], [b]) => a.split('/').length - b.split('/').length)) {
       const full = join(this.path, rel);
+      // rel itself too: chmod would follow a symlink there.
+      this.#checkDir(rel);
       try {
         mkdirSync(full);
         chmodSync(full, mode);
@@ -151,6 +195,7 @@ export class AdminDir {
     this.#mkdirs.clear();
     for (const [rel, op] of this.#ops) {
       const full = join(this.path, rel);
+      this.#checkDir(dirname(rel));
       if (op.kind === 'delete') {
         rmSync(full, { force: true });
         continue;
@@ -173,5 +218,7 @@ export class AdminDir {
       }
     }
     this.#ops.clear();
+    // A maintainer script runs next: what was checked must be checked again.
+    this.#checked.clear();
   }
 }

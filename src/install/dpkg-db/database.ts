@@ -263,7 +263,8 @@ export class DpkgDatabase {
     this.root = root;
     this.admindir = admindir;
     this.nativeArch = nativeArch;
-    this.#disk = new AdminDir(admindir);
+    // Inside the root, every directory from the root down is checked (scripts may have replaced one).
+    this.#disk = new AdminDir(admindir, admindir.startsWith(`${root.replace(/\/+$/, '')}/`) ? root.replace(/\/+$/, '') : admindir);
     this.#onWarning = onWarning;
   }
 
