@@ -39,7 +39,12 @@ function spawnFilter(program: string, kind: Compression, input: ByteSource, ctx:
 /** xz in process (WebAssembly), for hosts without an `xz` binary. */
 async function* wasmXz(input: ByteSource, ctx: ErrorContext): AsyncGenerator<Buffer> {
   // A CommonJS package: under ESM its exports arrive on `default`.
-  const mod = (await import('xz-decompress')) as unknown as { XzReadableStream?: unknown; default?: { XzReadableStream: unknown } };
+  let mod: { XzReadableStream?: unknown; default?: { XzReadableStream: unknown } };
+  try {
+    mod = (await import('xz-decompress')) as unknown as typeof mod;
+  } catch {
+    throw new CrossrootError('HOST_MISSING_XZ', 'xz is needed for .xz members and neither the xz program nor the xz-decompress module is here: apt-get install xz-utils', ctx);
+  }
   const XzReadableStream = (mod.XzReadableStream ?? mod.default?.XzReadableStream) as new (s: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
   const web = Readable.toWeb(Readable.from(input)) as ReadableStream<Uint8Array>;
   yield* mapErrors(Readable.fromWeb(new XzReadableStream(web) as never) as AsyncIterable<Buffer>, (err) =>
