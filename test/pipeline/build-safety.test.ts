@@ -30,6 +30,8 @@ function expectExit3(r: { code: number; stderr: string }, ...names: string[]) {
   expect(r.stderr).not.toMatch(/\n\s+at /);
 }
 
+// Every build here reads a small synthetic archive, which makes no tools root of its own: they
+// run with --tools-root host (the scripts still run in the sandbox with `/` read-only).
 describe('the host is sacred', () => {
   it('a postinst writing to /etc and /usr/local fails the build (exit 3, naming the script); the host is unchanged', async () => {
     const repo = await makeFlatRepo(join(work, 'escape-repo'), [
@@ -42,8 +44,6 @@ describe('the host is sacred', () => {
     ]);
     const target = join(work, 'escape.tar');
     const before = hostFingerprint();
-    // The host's tools as `/` (a one-package archive makes no tools root): the scripts still
-    // run in the sandbox with `/` read-only.
     const r = await crossroot(['build', '--tools-root', 'host', '--arch', 'amd64', '--variant', 'essential', '--cache-dir', join(work, 'cache'), 'bookworm', target, repo]);
     const after = hostFingerprint();
     expectExit3(r, 'postinst configure of escape failed');
@@ -71,7 +71,7 @@ describe('the host is sacred', () => {
       await runBuffer('python3', [EVIL, join(dir, 'repo', 'attack_1_all.deb'), spec, 'attack', include ? '' : 'Essential: yes\n']);
       const repo = await makeFlatRepo(join(dir, 'repo'), [{ name: 'base', version: '1', fields: { Essential: 'yes', Priority: 'required' }, files: { 'usr/share/base': 'x' } }]);
       const target = join(dir, 'out.tar');
-      const r = await crossroot(['build', '--arch', 'amd64', '--variant', 'essential', ...(include ? ['--include', 'attack'] : []), '--cache-dir', join(dir, 'cache'), 'bookworm', target, repo]);
+      const r = await crossroot(['build', '--tools-root', 'host', '--arch', 'amd64', '--variant', 'essential', ...(include ? ['--include', 'attack'] : []), '--cache-dir', join(dir, 'cache'), 'bookworm', target, repo]);
       expectExit3(r, name);
       expect(await readdir(outside)).toEqual([]);
       expect(await exists(target)).toBe(false);
@@ -93,7 +93,7 @@ describe('the host is sacred', () => {
       },
     ]);
     const target = join(dir, 'out.tar');
-    const r = await crossroot(['build', '--arch', 'amd64', '--variant', 'essential', '--cache-dir', join(dir, 'cache'), 'bookworm', target, repo]);
+    const r = await crossroot(['build', '--tools-root', 'host', '--arch', 'amd64', '--variant', 'essential', '--cache-dir', join(dir, 'cache'), 'bookworm', target, repo]);
     expect(r.code, r.stderr).toBe(0);
     expect(await readFile(join(outside, 'policy-rc.d'), 'utf8')).toBe('host file\n');
   }, 300_000);
@@ -116,7 +116,7 @@ describe('the host is sacred', () => {
       { name: 'zafter', version: '1', fields: { Essential: 'yes', Priority: 'required', Depends: 'redirect' }, control: { postinst: '#!/bin/sh\nexit 0\n' } },
     ]);
     const target = join(dir, 'out.tar');
-    const r = await crossroot(['build', '--arch', 'amd64', '--variant', 'essential', '--cache-dir', join(dir, 'cache'), 'bookworm', target, repo]);
+    const r = await crossroot(['build', '--tools-root', 'host', '--arch', 'amd64', '--variant', 'essential', '--cache-dir', join(dir, 'cache'), 'bookworm', target, repo]);
     expect((await readdir(outside)).sort()).toEqual(names);
     for (const n of names) expect(await readFile(join(outside, n), 'utf8')).toBe('host file\n');
     expectExit3(r, 'var/lib/dpkg/updates');
@@ -138,7 +138,7 @@ describe('the host is sacred', () => {
       await runBuffer('python3', [EVIL, join(dir, 'repo', 'attack_1_all.deb'), spec, 'attack', 'Essential: yes\n']);
       const repo = await makeFlatRepo(join(dir, 'repo'), []);
       const target = join(dir, 'out.tar');
-      const r = await crossroot(['build', '--arch', 'amd64', '--variant', 'essential', '--cache-dir', join(dir, 'cache'), 'bookworm', target, repo]);
+      const r = await crossroot(['build', '--tools-root', 'host', '--arch', 'amd64', '--variant', 'essential', '--cache-dir', join(dir, 'cache'), 'bookworm', target, repo]);
       expectExit3(r, 'attack_1_all.deb');
       expect(await readdir(outside)).toEqual([]);
       expect(await exists(target)).toBe(false);
