@@ -58,4 +58,17 @@ describe("crossroot build equals the suite's own mmdebstrap --mode=root, run in 
       expect(await cmp(ref, out)).toBe(true);
     }, 2_400_000);
   }
+
+  for (const suite of ['trixie', 'sid'] as const) {
+    it(`${suite} amd64 essential with --installer=dpkg (the tools root's own dpkg --force-script-chrootless)`, async () => {
+      const lines = await suiteMirrorLines(suite);
+      const ref = await suiteMmdebstrapTarball({ suite, arch: 'amd64', variant: 'essential', sourceDateEpoch: SDE });
+      const out = join(work, `${suite}-dpkg.tar`);
+      const r = await crossroot(['build', '--installer', 'dpkg', '--cache-dir', CACHE, suite, out, ...lines], {
+        env: { ...process.env, SOURCE_DATE_EPOCH: String(SDE) },
+      });
+      expect(r.code, r.stderr.split('\n').slice(-20).join('\n')).toBe(0);
+      expect(await cmp(ref, out)).toBe(true);
+    }, 1_200_000);
+  }
 });
