@@ -3,7 +3,9 @@
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { CrossrootError } from '../errors.js';
+import { readFile } from 'node:fs/promises';
 import { hostArchitecture } from '../host/arch.js';
+import { ARCHITECTURES } from '../host/architectures.js';
 import { foregroundChild } from '../host/interrupt.js';
 import { findProgram } from '../host/programs.js';
 import { SANDBOX_CAPABILITIES } from './sandbox.js';
@@ -24,9 +26,14 @@ export async function ensureCanRun(arch: string, purpose = 'the reference build'
     child.on('close', (code) => resolve(code === 0));
   });
   if (!ok) {
+    const qemu = ARCHITECTURES.get(arch)?.qemu;
+    const entry = qemu === undefined ? undefined : `/proc/sys/fs/binfmt_misc/qemu-${qemu}`;
+    const state = entry === undefined ? undefined : (await readFile(entry, 'utf8').catch(() => 'absent')).split('\n')[0];
     throw new CrossrootError(
       'HOST_NO_EMULATION',
-      `${arch} binaries cannot run on this ${hostArchitecture()} host (needed for ${purpose}). Fix, as root:\n` +
+      `${arch} binaries cannot run on this ${hostArchitecture()} host (needed for ${purpose}): \`arch-test ${arch}\` fails` +
+        (entry === undefined ? '' : `; binfmt_misc ${entry}: ${state}`) +
+        ` (a qemu-user too old for ${arch}'s binaries, or none registered; \`crossroot build\` needs no emulation). Fix, as root:\n` +
         '  apt-get install qemu-user-static binfmt-support\n' +
         '  mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc   # if not mounted\n' +
         '  update-binfmts --enable',

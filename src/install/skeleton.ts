@@ -3,6 +3,7 @@
 import { chmod, readFile, stat } from 'node:fs/promises';
 import { makeRootDirectory, writeRootFile } from './root-files.js';
 import { TargetRoot } from './target-root.js';
+import { ARCHITECTURES } from '../host/architectures.js';
 
 export interface SkeletonOptions {
   /** Native architecture, then foreign ones: the lines of var/lib/dpkg/arch. */
@@ -61,19 +62,5 @@ export async function createSkeleton(root: string, opts: SkeletonOptions): Promi
 
 /** The merged-/usr links of mmdebstrap's merged-usr setup hook, per architecture. */
 export function mergedUsrDirectories(arch: string): string[] {
-  const extra: Record<string, string[]> = {
-    amd64: ['lib32', 'lib64', 'libx32'],
-    i386: ['lib64', 'libx32'],
-    mips: ['lib32', 'lib64'],
-    mipsel: ['lib32', 'lib64'],
-    powerpc: ['lib64'],
-    ppc64: ['lib32', 'lib64'],
-    ppc64el: ['lib64'],
-    s390x: ['lib32'],
-    sparc: ['lib64'],
-    sparc64: ['lib32', 'lib64'],
-    x32: ['lib32', 'lib64', 'libx32'],
-  };
-  const more = arch.startsWith('mips64') || arch.startsWith('mipsn32') ? ['lib32', 'lib64', 'libo32'] : (extra[arch] ?? []);
-  return ['bin', 'sbin', 'lib', ...more];
+  return ['bin', 'sbin', 'lib', ...(ARCHITECTURES.get(arch)?.mergedUsrExtra ?? [])];
 }

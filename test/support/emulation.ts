@@ -6,14 +6,10 @@
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { hostArchitecture } from '../../src/host/arch.js';
+import { ARCHITECTURES } from '../../src/host/architectures.js';
 
 const LOCK_FILE = '/var/tmp/crossroot-tests-binfmt.lock';
 
-/** binfmt_misc entries of the architectures tests switch off (qemu-user-static's names). */
-const BINFMT_ENTRY: Record<string, string> = {
-  arm64: '/proc/sys/fs/binfmt_misc/qemu-aarch64',
-  s390x: '/proc/sys/fs/binfmt_misc/qemu-s390x',
-};
 
 function hold(mode: '--shared' | '--exclusive'): Promise<() => Promise<void>> {
   return new Promise((resolve, reject) => {
@@ -49,7 +45,9 @@ export async function withEmulation<T>(arch: string, fn: () => Promise<T>): Prom
  * on this machine), once no other test uses emulation; switches it back on afterwards.
  */
 export async function withoutEmulation<T>(arch: string, fn: () => Promise<T>): Promise<T> {
-  const entry = BINFMT_ENTRY[arch];
+  // qemu-user-static's binfmt_misc entry, named after qemu's name for the architecture.
+  const qemu = ARCHITECTURES.get(arch)?.qemu;
+  const entry = qemu === undefined ? undefined : `/proc/sys/fs/binfmt_misc/qemu-${qemu}`;
   if (entry === undefined) throw new Error(`no binfmt_misc entry known for ${arch}`);
   const release = await hold('--exclusive');
   const before = await readFile(entry, 'utf8').catch(() => undefined);

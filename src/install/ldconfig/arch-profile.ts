@@ -1,6 +1,9 @@
-// What glibc 2.36's ldconfig, as built by Debian bookworm for one architecture, knows about
-// that architecture — sysdeps/unix/sysv/linux/*/{ldconfig.h,dl-cache.h,readelflib.c,dl-procinfo.h}.
+// What glibc's ldconfig, as Debian builds it for one architecture, knows about that
+// architecture — sysdeps/unix/sysv/linux/*/{ldconfig.h,dl-cache.h,readelflib.c,dl-procinfo.h}
+// (glibc 2.36, bookworm; 2.41 trixie and 2.43 sid only read the ELF class, flags and
+// DT_SONAME: the interpreter/known-library tables and legacy hwcaps went in 2.37).
 import { CrossrootError } from '../../errors.js';
+import { ARCHITECTURES } from '../../host/architectures.js';
 
 /** ldconfig.h FLAG_* values (sysdeps/generic/ldconfig.h). */
 export const FLAG = {
@@ -18,12 +21,19 @@ export const FLAG = {
   AARCH64_LIB64: 0x0a00,
   ARM_LIBSF: 0x0b00,
   IA64_LIB64: 0x0200,
+  MIPS64_LIBN32: 0x0600,
+  MIPS64_LIBN64: 0x0700,
+  MIPS_LIB32_NAN2008: 0x0c00,
+  MIPS64_LIBN32_NAN2008: 0x0d00,
+  MIPS64_LIBN64_NAN2008: 0x0e00,
   RISCV_FLOAT_ABI_SOFT: 0x0f00,
   RISCV_FLOAT_ABI_DOUBLE: 0x1000,
+  LARCH_FLOAT_ABI_SOFT: 0x1100,
+  LARCH_FLOAT_ABI_DOUBLE: 0x1200,
 } as const;
 
 /** Which sysdeps readelflib.c wrapper classifies the ELF files. */
-export type ElfFamily = 'x86' | 'arm' | 'powerpc' | 's390' | 'riscv';
+export type ElfFamily = 'x86' | 'arm' | 'powerpc' | 's390' | 'riscv' | 'mips' | 'loongarch';
 
 export interface ArchProfile {
   debianArch: string;
@@ -105,12 +115,19 @@ const PPC_PLATFORM = new Map<string, number>([
   ['ppc476', 12], ['power8', 13], ['power9', 14], ['power10', 15],
 ]);
 
+// sysdeps/mips/dl-procinfo.c _dl_mips_platforms (a platform's index is its hwcap bit).
+const MIPS_PLATFORMS = ['loongson2e', 'loongson2f', 'octeon', 'octeon2'];
+
 function bits(...idx: number[]): bigint {
   return idx.reduce((m, i) => m | (1n << BigInt(i)), 0n);
 }
 
-function profile(p: Omit<ArchProfile, 'knownLibs'> & { knownLibs?: ArchProfile['knownLibs'] }): ArchProfile {
-  return { knownLibs: LIBS6.slice(0, 2).concat(LIBS6.slice(2)), ...p };
+type ProfileFacts = Omit<ArchProfile, 'knownLibs' | 'triplet' | 'littleEndian' | 'bits'> & { knownLibs?: ArchProfile['knownLibs'] };
+
+/** A profile: triplet, byte order and word size from the architecture table, the rest glibc's. */
+function profile(p: ProfileFacts): ArchProfile {
+  const a = ARCHITECTURES.get(p.debianArch)!;
+  return { knownLibs: LIBS6, triplet: a.triplet, littleEndian: a.littleEndian, bits: a.bits, ...p };
 }
 
 const x86 = {
@@ -125,21 +142,21 @@ const noX86 = { signedChar: false, readsX86IsaLevel: false };
 
 const PROFILES: Record<string, ArchProfile> = {
   amd64: profile({
-    debianArch: 'amd64', triplet: 'x86_64-linux-gnu', littleEndian: true, bits: 64, ...x86,
+    debianArch: 'amd64', ...x86,
     interpreters: [
       ['/lib/ld-linux-x86-64.so.2', L6], ['/lib/ld-linux.so.2', L6],
       ['/libx32/ld-linux-x32.so.2', L6], ['/lib64/ld-linux-x86-64.so.2', L6],
     ],
   }),
   i386: profile({
-    debianArch: 'i386', triplet: 'i386-linux-gnu', littleEndian: true, bits: 32, ...x86,
+    debianArch: 'i386', ...x86,
     interpreters: [['/lib/ld-linux.so.2', L6], ['/lib/ld-linux.so.1', FLAG.ELF_LIBC5]],
     knownLibs: [
       ['libc.so.6', L6], ['libm.so.6', L6], ['libc.so.5', FLAG.ELF_LIBC5], ['libm.so.5', FLAG.ELF_LIBC5],
     ],
   }),
   arm64: profile({
-    debianArch: 'arm64', triplet: 'aarch64-linux-gnu', littleEndian: true, bits: 64, ...noX86,
+    debianArch: 'arm64', ...noX86,
     elfFamily: 'arm',
     interpreters: [
       '/lib/ld-linux-aarch64.so.1', '/lib/ld-linux-aarch64.so.1', '/lib/ld-linux-aarch64_be.so.1',
@@ -149,7 +166,7 @@ const PROFILES: Record<string, ArchProfile> = {
     stringHwcap: table(AARCH64_HWCAPS), stringPlatform: none, hwcapImportant: bits(8),
   }),
   armhf: profile({
-    debianArch: 'armhf', triplet: 'arm-linux-gnueabihf', littleEndian: true, bits: 32, ...noX86,
+    debianArch: 'armhf', ...noX86,
     elfFamily: 'arm',
     interpreters: ['/lib/ld-linux-armhf.so.3', '/lib/ld-linux.so.3', '/lib/ld-linux-armhf.so.3'].map(
       (n) => [n, L6] as const,
@@ -157,7 +174,7 @@ const PROFILES: Record<string, ArchProfile> = {
     stringHwcap: table(ARM_HWCAPS), stringPlatform: none, hwcapImportant: bits(6, 12),
   }),
   armel: profile({
-    debianArch: 'armel', triplet: 'arm-linux-gnueabi', littleEndian: true, bits: 32, ...noX86,
+    debianArch: 'armel', ...noX86,
     elfFamily: 'arm',
     interpreters: ['/lib/ld-linux.so.3', '/lib/ld-linux.so.3', '/lib/ld-linux-armhf.so.3'].map(
       (n) => [n, L6] as const,
@@ -165,7 +182,7 @@ const PROFILES: Record<string, ArchProfile> = {
     stringHwcap: table(ARM_HWCAPS), stringPlatform: none, hwcapImportant: bits(6, 12),
   }),
   s390x: profile({
-    debianArch: 's390x', triplet: 's390x-linux-gnu', littleEndian: false, bits: 64, ...noX86,
+    debianArch: 's390x', ...noX86,
     elfFamily: 's390',
     interpreters: ['/lib/ld64.so.1', '/lib/ld.so.1', '/lib/ld64.so.1'].map((n) => [n, L6] as const),
     stringHwcap: table(S390_HWCAPS),
@@ -177,7 +194,7 @@ const PROFILES: Record<string, ArchProfile> = {
     hwcapImportant: bits(1, 4, 5, 6, 11, 13, 15),
   }),
   ppc64el: profile({
-    debianArch: 'ppc64el', triplet: 'powerpc64le-linux-gnu', littleEndian: true, bits: 64, ...noX86,
+    debianArch: 'ppc64el', ...noX86,
     elfFamily: 'powerpc',
     interpreters: ['/lib/ld64.so.2', '/lib/ld.so.1', '/lib64/ld64.so.1', '/lib64/ld64.so.2'].map(
       (n) => [n, L6] as const,
@@ -191,12 +208,31 @@ const PROFILES: Record<string, ArchProfile> = {
     hwcapImportant: bits(28, 10),
   }),
   riscv64: profile({
-    debianArch: 'riscv64', triplet: 'riscv64-linux-gnu', littleEndian: true, bits: 64, ...noX86,
+    debianArch: 'riscv64', ...noX86,
     elfFamily: 'riscv',
     interpreters: [
       '/lib/ld-linux-riscv64-lp64d.so.1', '/lib/ld-linux-riscv64-lp64d.so.1', '/lib/ld-linux-riscv64-lp64.so.1',
     ].map((n) => [n, L6] as const),
     stringHwcap: none, stringPlatform: none, hwcapImportant: 0n,
+  }),
+  // sysdeps/unix/sysv/linux/mips/mips64/ldconfig.h ("/lib/" LD_SO is /lib/ld.so.1); mips has no
+  // hwcaps, only the platforms of sysdeps/mips/dl-procinfo.c.
+  mips64el: profile({
+    debianArch: 'mips64el', ...noX86, elfFamily: 'mips',
+    interpreters: ['/lib/ld.so.1', '/lib32/ld.so.1', '/lib64/ld.so.1'].map((n) => [n, L6] as const),
+    stringHwcap: none, stringPlatform: table(MIPS_PLATFORMS), hwcapImportant: 0n,
+  }),
+  // o32 takes sysdeps/generic/ldconfig.h: only "/lib/ld.so.1", libc.so.6 and libm.so.6.
+  mipsel: profile({
+    debianArch: 'mipsel', ...noX86, elfFamily: 'mips',
+    interpreters: [['/lib/ld.so.1', L6]],
+    knownLibs: LIBS6.slice(0, 2),
+    stringHwcap: none, stringPlatform: table(MIPS_PLATFORMS), hwcapImportant: 0n,
+  }),
+  // glibc ≥ 2.37 only (loong64 came with trixie's glibc): no interpreter table, no hwcaps.
+  loong64: profile({
+    debianArch: 'loong64', ...noX86, elfFamily: 'loongarch',
+    interpreters: [], stringHwcap: none, stringPlatform: none, hwcapImportant: 0n,
   }),
 };
 

@@ -1,5 +1,7 @@
-// How ldconfig classifies one candidate file — glibc 2.36 elf/readlib.c process_file,
-// elf/readelflib.c and the sysdeps/unix/sysv/linux/*/readelflib.c wrappers.
+// How ldconfig classifies one candidate file — glibc elf/readlib.c process_file,
+// elf/readelflib.c and the sysdeps/unix/sysv/linux/*/readelflib.c wrappers, as of 2.36 and as
+// of 2.37 and later (commit 8ee878592c "Assume only FLAG_ELF_LIBC6 support": every ELF file is
+// FLAG_ELF_LIBC6, the first DT_SONAME ends the walk, a.out files are libc6 too).
 
 import { readSync } from 'node:fs';
 import { FLAG, type ArchProfile } from './arch-profile.js';
@@ -129,7 +131,12 @@ class Truncated extends Error {}
  * const info = classifyLibrary(await readFile('/lib/x86_64-linux-gnu/libc.so.6'), 'libc.so.6', archProfile('amd64'));
  * // { flag: 0x303, soname: 'libc.so.6', isaLevel: 0 }
  */
-export function classifyLibrary(data: Uint8Array | ByteAccess, libName: string, arch: ArchProfile): LibraryInfo | undefined {
+export function classifyLibrary(
+  data: Uint8Array | ByteAccess,
+  libName: string,
+  arch: ArchProfile,
+  glibc: GlibcLdconfig = LEGACY_LDCONFIG,
+): LibraryInfo | undefined {
   const r = new Reader(data instanceof Uint8Array ? bufferBytes(data) : data, arch.littleEndian);
   // sizeof (struct exec) and sizeof (ElfW(Ehdr)) of ldconfig's own word size.
   const minSize = arch.bits === 64 ? 64 : 52;
@@ -138,12 +145,12 @@ export function classifyLibrary(data: Uint8Array | ByteAccess, libName: string, 
   // a.out: N_MAGIC is the low 16 bits of the native a_info word (unsigned long).
   const aInfoLow = arch.littleEndian ? r.u16(0) : r.u16(arch.bits === 64 ? 6 : 2);
   if (aInfoLow === 0o413 || aInfoLow === 0o314) {
-    return { flag: FLAG.LIBC4, soname: libc4Soname(libName), isaLevel: 0 };
+    return { flag: glibc.libc6Only ? FLAG.ELF_LIBC6 : FLAG.LIBC4, soname: libc4Soname(libName), isaLevel: 0 };
   }
   if (r.at(0) !== 0x7f || r.at(1) !== 0x45 || r.at(2) !== 0x4c || r.at(3) !== 0x46) return undefined;
   if (r.u16(16) !== ET_DYN) return undefined;
   try {
-    return classifyElf(r, arch);
+    return classifyElf(r, arch, glibc);
   } catch (e) {
     if (e instanceof Truncated) return undefined;
     throw e;
@@ -158,7 +165,16 @@ export function libc4Soname(lib: string): string {
   return dot < 0 ? lib : lib.slice(0, dot);
 }
 
-function classifyElf(r: Reader, arch: ArchProfile): LibraryInfo | undefined {
+/** The ldconfig generation: which of glibc's rules apply. */
+export interface GlibcLdconfig {
+  /** glibc ≥ 2.37: no libc4/libc5/ELF-only types, no interpreter or DT_NEEDED classification. */
+  libc6Only: boolean;
+}
+/** glibc 2.36 (bookworm). */
+export const LEGACY_LDCONFIG: GlibcLdconfig = { libc6Only: false };
+
+function classifyElf(r: Reader, arch: ArchProfile, glibc: GlibcLdconfig): LibraryInfo | undefined {
+  const processElf = (rr: Reader, a: ArchProfile, c: 32 | 64): LibraryInfo | undefined => processElfFile(rr, a, c, glibc);
   const cls: 32 | 64 = r.at(4) === 1 ? 32 : 64;
   switch (arch.elfFamily) {
     case 'x86': {
@@ -210,11 +226,38 @@ function classifyElf(r: Reader, arch: ArchProfile): LibraryInfo | undefined {
       info.flag |= abi === 0 ? FLAG.RISCV_FLOAT_ABI_SOFT : FLAG.RISCV_FLOAT_ABI_DOUBLE;
       return info;
     }
+    case 'mips': {
+      const info = processElf(r, arch, cls);
+      if (info === undefined) return undefined;
+      const eFlags = r.u32(cls === 32 ? 36 : 48);
+      const nan2008 = (eFlags & 0x400) !== 0; // EF_MIPS_NAN2008
+      if (cls === 64) {
+        info.flag = (nan2008 ? FLAG.MIPS64_LIBN64_NAN2008 : FLAG.MIPS64_LIBN64) | FLAG.ELF_LIBC6;
+      } else if ((eFlags & 0x20) !== 0) {
+        // EF_MIPS_ABI2: n32.
+        info.flag = (nan2008 ? FLAG.MIPS64_LIBN32_NAN2008 : FLAG.MIPS64_LIBN32) | FLAG.ELF_LIBC6;
+      } else if (nan2008) {
+        info.flag = FLAG.MIPS_LIB32_NAN2008 | FLAG.ELF_LIBC6;
+      }
+      return info;
+    }
+    case 'loongarch': {
+      // 64-bit only: process_elf64_file, whatever the file's class says.
+      const info = processElf(r, arch, 64);
+      // EF_LARCH_OBJABI_V1 (0x40) is cleared first; then soft (0x1) or double (0x3) float only.
+      const eFlags = r.u32(48) & ~0x40;
+      const abi = eFlags & 0x3;
+      if (abi !== 0x1 && abi !== 0x3) return undefined;
+      if ((eFlags & ~0x3) !== 0) return undefined;
+      if (info === undefined) return undefined;
+      info.flag |= abi === 0x1 ? FLAG.LARCH_FLOAT_ABI_SOFT : FLAG.LARCH_FLOAT_ABI_DOUBLE;
+      return info;
+    }
   }
 }
 
 /** elf/readelflib.c process_elf_file for one ELF class. */
-function processElf(r: Reader, arch: ArchProfile, cls: 32 | 64): LibraryInfo | undefined {
+function processElfFile(r: Reader, arch: ArchProfile, cls: 32 | 64, glibc: GlibcLdconfig): LibraryInfo | undefined {
   const len = r.length;
   if (r.at(4) !== (cls === 32 ? 1 : 2)) return undefined;
   if (r.u16(16) !== ET_DYN) return undefined;
@@ -223,7 +266,7 @@ function processElf(r: Reader, arch: ArchProfile, cls: 32 | 64): LibraryInfo | u
   const phsize = cls === 32 ? 32 : 56;
   if (phoff > len) return undefined;
 
-  const info: LibraryInfo = { flag: FLAG.ELF, soname: undefined, isaLevel: 0 };
+  const info: LibraryInfo = { flag: glibc.libc6Only ? FLAG.ELF_LIBC6 : FLAG.ELF, soname: undefined, isaLevel: 0 };
   const segs: Array<{ type: number; offset: number; vaddr: number; filesz: number; align: number }> = [];
   // dynamic_addr is an unsigned int in readelflib.c.
   let dynamicAddr = 0;
@@ -241,6 +284,7 @@ function processElf(r: Reader, arch: ArchProfile, cls: 32 | 64): LibraryInfo | u
       dynamicSize = seg.filesz;
     } else if (seg.type === PT_INTERP) {
       if (seg.offset > len) return undefined;
+      if (glibc.libc6Only) continue;
       const interp = r.cstring(seg.offset);
       const known = arch.interpreters.find(([name]) => name === interp);
       if (known !== undefined) info.flag = known[1];
@@ -270,6 +314,7 @@ function processElf(r: Reader, arch: ArchProfile, cls: 32 | 64): LibraryInfo | u
 
   for (let d = dynamicAddr; tag(d) !== DT_NULL; d += dynSize) {
     const t = tag(d);
+    if (glibc.libc6Only && t !== DT_SONAME) continue;
     if (t !== DT_NEEDED && t !== DT_SONAME) continue;
     const nameOff = strtab + r.word(d + dynSize / 2, cls);
     if (nameOff > len) return undefined;
@@ -281,6 +326,7 @@ function processElf(r: Reader, arch: ArchProfile, cls: 32 | 64): LibraryInfo | u
       }
     } else {
       info.soname = name;
+      if (glibc.libc6Only) return info;
     }
     if (info.soname !== undefined && info.flag !== FLAG.ELF) return info;
   }

@@ -1,5 +1,7 @@
-// /etc/ld.so.cache for a foreign root, as the target's own `ldconfig` (glibc 2.36, Debian
-// bookworm) writes it inside the root — elf/ldconfig.c parse_conf/add_dir_1/search_dir.
+// /etc/ld.so.cache for a foreign root, as the target's own `ldconfig` (glibc 2.36 of bookworm,
+// 2.41 of trixie, 2.43 of forky/sid) writes it inside the root — elf/ldconfig.c
+// parse_conf/add_dir_1/search_dir. Since 2.37 (commits 8ee878592c, b78ff5a25d, 2aa0974d25):
+// no PATH=TYPE in ld.so.conf, no legacy hwcap subdirectories, temporary files skipped.
 // Host `ldconfig -r` cannot read another architecture's libraries, so crossroot does this itself.
 import { closeSync, lstatSync, openSync, readlinkSync, statSync } from 'node:fs';
 import { lstat, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -7,7 +9,7 @@ import { join } from 'node:path';
 import { CrossrootError } from '../../errors.js';
 import { archProfile, FLAG, type ArchProfile } from './arch-profile.js';
 import { buildCacheFile, libcmp, type CacheEntry } from './cache-file.js';
-import { classifyLibrary, fileBytes, libc4Soname } from './elf-library.js';
+import { classifyLibrary, fileBytes, libc4Soname, type GlibcLdconfig } from './elf-library.js';
 
 const MAX_SYMLINKS = 40;
 
@@ -65,6 +67,7 @@ class Scan {
   constructor(
     readonly root: string,
     readonly arch: ArchProfile,
+    readonly glibc: GlibcLdconfig,
   ) {}
 
   async statId(path: string): Promise<string | undefined> {
@@ -88,8 +91,8 @@ class Scan {
   /** add_dir_1: "PATH[=TYPE]", trailing blanks and slashes dropped, missing directories ignored. */
   async addDir(line: string): Promise<void> {
     let path = line;
-    let flag: number = FLAG.ANY;
-    const eq = path.indexOf('=');
+    let flag: number = this.glibc.libc6Only ? FLAG.ELF_LIBC6 : FLAG.ANY;
+    const eq = this.glibc.libc6Only ? -1 : path.indexOf('=');
     if (eq >= 0) {
       const type = path.slice(eq + 1);
       path = path.slice(0, eq);
@@ -122,6 +125,7 @@ class Scan {
   }
 
   isHwcapPlatform(name: string): boolean {
+    if (this.glibc.libc6Only) return false;
     const idx = this.arch.stringHwcap(name);
     if (idx !== -1 && idx < 32 && ((1n << BigInt(idx)) & this.arch.hwcapImportant) !== 0n) return true;
     if (this.arch.stringPlatform(name) !== -1) return true;
@@ -130,6 +134,7 @@ class Scan {
 
   /** path_hwcap: hwcap bits of the trailing hwcap/platform/"tls" components of a path. */
   pathHwcap(path: string): bigint {
+    if (this.glibc.libc6Only) return 0n;
     const parts = path.split('/');
     let hwcap = 0n;
     while (parts.length > 1) {
@@ -162,6 +167,8 @@ class Scan {
       if (!d.isSymbolicLink() && !d.isFile() && !d.isDirectory()) continue;
       if (!isDso(name) && (d.isFile() || !(entry.hwcaps === undefined && this.isHwcapPlatform(name)))) continue;
       if (name.endsWith('.#prelink#') || /\.#prelink#\.[^]{6}$/.test(name)) continue;
+      // skip_dso_based_on_name (2.37 and later): rpm's and dpkg's temporary files.
+      if (this.glibc.libc6Only && (name.includes(';') || name.endsWith('.dpkg-new') || name.endsWith('.dpkg-tmp'))) continue;
       const filePath = `${entry.path}/${name}`;
       let isLink = d.isSymbolicLink();
       const target = await resolveInRoot(this.root, filePath);
@@ -183,7 +190,7 @@ class Scan {
       const fd = openSync(target, 'r');
       let info;
       try {
-        info = classifyLibrary(fileBytes(fd, Number(st.size)), name, this.arch);
+        info = classifyLibrary(fileBytes(fd, Number(st.size)), name, this.arch, this.glibc);
       } finally {
         closeSync(fd);
       }
@@ -346,6 +353,16 @@ export async function ldconfigGenerator(root: string): Promise<string> {
   });
 }
 
+/** Which ldconfig rules the generator's "release version X.Y" means (2.37 dropped the old types). */
+export function glibcOf(generator: string): GlibcLdconfig {
+  const m = / release version (\d+)\.(\d+)/.exec(generator);
+  if (m === null) {
+    throw new CrossrootError('INSTALL_LDCONFIG_GENERATOR', `no glibc version in the ldconfig generator string: ${generator}`);
+  }
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return { libc6Only: major > 2 || (major === 2 && minor >= 37) };
+}
+
 /**
  * The bytes of ROOT/etc/ld.so.cache that the target's own `ldconfig` would write when run inside
  * ROOT, without running it. Reads ROOT only.
@@ -356,7 +373,7 @@ export async function ldconfigGenerator(root: string): Promise<string> {
 export async function writeLdSoCache(root: string, arch: string): Promise<Buffer> {
   const profile = archProfile(arch);
   const generator = await ldconfigGenerator(root);
-  const scan = new Scan(root, profile);
+  const scan = new Scan(root, profile, glibcOf(generator));
   await scan.parseConf('/etc/ld.so.conf');
   // Debian's build: SLIBDIR and LIBDIR are the multiarch directories, then /lib and /usr/lib.
   for (const dir of [`/lib/${profile.triplet}`, `/usr/lib/${profile.triplet}`, '/lib', '/usr/lib']) {
