@@ -157,7 +157,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
   const toolsRoot = await toolsRootFor(opts, buildRoot, resolved);
   const items = resolved.ordered.map((p) => ({ ...p, origins: [p.origin!] }));
   log(`downloading ${items.length} packages`);
-  const paths = await downloadAll(items, opts.cache, { jobs: opts.jobs, progress: opts.progress, fetch: opts.fetch });
+  const paths = await downloadAll(items, opts.cache, { jobs: opts.jobs, progress: opts.progress, fetch: opts.fetch, log });
   const debOf = new Map<string, string>(resolved.ordered.map((p, i) => [p.package, paths[i]!]));
   const deb = (name: string) => {
     const d = debOf.get(name.replace(/:[^:]*$/, ''));
@@ -174,7 +174,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     const limit = pLimit(Math.max(1, opts.jobs));
     await Promise.all(
       resolved.ordered.map((r) =>
-        limit(async () => preparedOf.set(r.package, await store.prepare(deb(r.package), r.sha256, { decompressor, file: archiveFileName(r) }))),
+        limit(async () => preparedOf.set(r.package, await store.prepare(deb(r.package), r.sha256, { decompressor, file: archiveFileName(r), log }))),
       ),
     );
   }
