@@ -40,6 +40,7 @@ import type { TarEntry } from '../formats/tar/entry.js';
 import { readTar, type TarMember } from '../formats/tar/read.js';
 import { fileDigest } from '../host/file-digest.js';
 import { removeOnInterrupt } from '../host/interrupt.js';
+import { ownerTag } from '../host/stale.js';
 import { findProgram } from '../host/programs.js';
 import { zstdCompressStream } from '../host/zstd.js';
 
@@ -176,7 +177,7 @@ export class PreparedStore {
       opts.log?.(`${opts.file}: the prepared package ${paths.index} is damaged (${problem}): making it again`);
     }
     await mkdir(join(this.dir, sha256.slice(0, 2)), { recursive: true });
-    const n = `${process.pid}-${++temporaries}`;
+    const n = `${ownerTag()}-${++temporaries}`; // a killed run's are removed by the next (stale.ts)
     const tmpData = `${paths.data}.partial-${n}`;
     const tmpIndex = `${paths.index}.partial-${n}`;
     const forget = [removeOnInterrupt(tmpData), removeOnInterrupt(tmpIndex)];

@@ -10,6 +10,8 @@ import { extendedStates } from '../install/apt-state.js';
 import { cleanupRoot, passwdUid } from '../install/cleanup.js';
 import { ensureCanRun, runInRoot } from '../install/chroot.js';
 import { removeOnInterrupt } from '../host/interrupt.js';
+import { workDirectoryPrefix } from '../host/stale.js';
+import { removeStaleWork } from './stale-work.js';
 import { installLdSoCache } from '../install/ldconfig/index.js';
 import { MMDEBSTRAP_ENVIRONMENT } from '../install/maintscript.js';
 import { NativeInstaller, controlOnlyPackage } from '../install/native.js';
@@ -88,10 +90,10 @@ export interface WorkDirectory {
 }
 
 /** A new private directory under TMPDIR (where the root is built, as mmdebstrap's). */
-export async function workDirectory(prefix: string): Promise<WorkDirectory> {
+export async function workDirectory(kind: string): Promise<WorkDirectory> {
   let path: string;
   try {
-    path = await mkdtemp(join(tmpdir(), prefix));
+    path = await mkdtemp(workDirectoryPrefix(kind));
   } catch (err) {
     throw new CrossrootError('HOST_TMPDIR', `cannot make a work directory in ${tmpdir()} (TMPDIR): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
@@ -153,6 +155,7 @@ function aptStepArguments(step: DpkgStep, debOf: (name: string) => string): stri
  */
 export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<Resolved> {
   const log = opts.log ?? (() => {});
+  await removeStaleWork({ cacheDir: opts.cache.dir, target: opts.target, log });
   const resolved = given ?? (await resolveSuite(opts));
   const toolsRoot = await toolsRootFor(opts, buildRoot, resolved);
   const items = resolved.ordered.map((p) => ({ ...p, origins: [p.origin!] }));
@@ -181,12 +184,12 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
   const prepared = (name: string) => preparedOf.get(name.replace(/:[^:]*$/, ''));
 
   const recordOf = new Map(resolved.ordered.map((r) => [r.package, r]));
-  const rootDirectory = await workDirectory('crossroot-root-');
+  const rootDirectory = await workDirectory('root');
   const root = rootDirectory.path;
   // Every write crossroot itself makes into the root goes through the guard.
   const guard = new TargetRoot(root);
   // Beside the root, so that staged files are renamed into it within one file system.
-  const stagingDirectory = await workDirectory('crossroot-staging-');
+  const stagingDirectory = await workDirectory('staging');
   const staging = { dir: stagingDirectory.path, chain: Promise.resolve() as Promise<void>, stopped: false };
   const stagedOf = new Map<string, Promise<StagedPackage>>();
   let native: NativeInstaller | undefined;

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { CrossrootError } from '../errors.js';
 import { fileDigest } from '../host/file-digest.js';
 import { removeOnInterrupt } from '../host/interrupt.js';
+import { ownerTag } from '../host/stale.js';
 
 /** What a file must be: the archive's size and SHA256 for it. */
 export interface Expected {
@@ -85,7 +86,7 @@ export class Cache {
   async store(source: AsyncIterable<Buffer>, want: Expected, name: string): Promise<string> {
     const final = this.pathFor(want.sha256);
     await mkdir(join(final, '..'), { recursive: true });
-    const tmp = `${final}.partial-${process.pid}-${++partials}`;
+    const tmp = `${final}.partial-${ownerTag()}-${++partials}`; // a killed run's is removed by the next (stale.ts)
     const forget = removeOnInterrupt(tmp);
     const hash = createHash('sha256');
     let size = 0;
