@@ -2,7 +2,7 @@
 
 import { chmod, mkdtemp, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CrossrootError } from '../errors.js';
 import type { PackageRecord } from '../formats/index/packages.js';
 import { hostDecompressor } from '../host/decompress.js';
@@ -11,6 +11,7 @@ import { cleanupRoot, passwdUid } from '../install/cleanup.js';
 import { ensureCanRun, runInRoot } from '../install/chroot.js';
 import { removeOnInterrupt } from '../host/interrupt.js';
 import { workDirectoryPrefix } from '../host/stale.js';
+import { nearlyFull, noSpace, saysNoSpace } from '../host/no-space.js';
 import { removeStaleWork } from './stale-work.js';
 import { installLdSoCache } from '../install/ldconfig/index.js';
 import { MMDEBSTRAP_ENVIRONMENT } from '../install/maintscript.js';
@@ -143,6 +144,17 @@ function aptStepArguments(step: DpkgStep, debOf: (name: string) => string): stri
   if (step.action === 'unpack') return ['--no-triggers', '--unpack', '--auto-deconfigure', '--force-depends', ...step.packages.map(debOf)];
   if (step.action === 'configure') return ['--no-triggers', '--configure', '--force-depends', ...step.arguments];
   return ['--configure', '--pending', '--force-depends'];
+}
+
+/**
+ * A failure for want of disk space, named by the file system that filled (the root is still
+ * there, so TMPDIR's is still full); any other error as it is.
+ */
+async function whenNoSpace(err: unknown, target: string): Promise<unknown> {
+  if ((err instanceof CrossrootError && err.code === 'HOST_NO_SPACE') || !saysNoSpace(err)) return err;
+  if (await nearlyFull(tmpdir())) return noSpace(tmpdir(), 'building the root (TMPDIR)', 'nothing was written at the target: set TMPDIR to a larger file system, or free space there', err);
+  if (await nearlyFull(dirname(resolve(target)))) return noSpace(dirname(resolve(target)), `writing ${target}`, 'nothing was written at the target: free space, or write the root elsewhere', err);
+  return noSpace(`${tmpdir()} (TMPDIR) or of ${dirname(resolve(target))}`, 'building the root', 'nothing was written at the target', err);
 }
 
 /**
@@ -300,6 +312,8 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     } else {
       await writeRootDirectory(root, opts.target, { devices: opts.devices ?? true });
     }
+  } catch (err) {
+    throw await whenNoSpace(err, opts.target);
   } finally {
     await native?.close();
     staging.stopped = true;
