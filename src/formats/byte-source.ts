@@ -73,3 +73,16 @@ export async function collect(source: ByteSource, cap: number, tooBig: () => Err
   }
   return Buffer.concat(parts, size);
 }
+
+/**
+ * Passes a source through, failing with `tooBig()` as soon as more than `cap` bytes have
+ * come: a decompressed stream stops being decoded there, not at its end.
+ */
+export async function* capped(source: ByteSource, cap: number, tooBig: () => Error): AsyncGenerator<Buffer> {
+  let size = 0;
+  for await (const c of source) {
+    size += c.byteLength;
+    if (size > cap) throw tooBig();
+    yield Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+  }
+}

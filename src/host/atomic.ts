@@ -3,12 +3,13 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CrossrootError } from '../errors.js';
+import { ownerTag } from './stale.js';
 
 let counter = 0;
 
-/** A temporary name beside `path`, on the same file system, so a rename is atomic. */
+/** A temporary name beside `path`, on the same file system, so a rename is atomic; named after its owner (stale.ts). */
 export function temporaryNameFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.crossroot-tmp-${process.pid}-${++counter}`);
+  return join(dirname(path), `.${basename(path)}.crossroot-tmp-${ownerTag()}-${++counter}`);
 }
 
 /**

@@ -34,11 +34,10 @@
 // patch (patches.ts), shown read-only at the stored script's path so that "$0" and
 // debconf's re-execution see the same bytes.
 
-import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { removeOnInterrupt } from '../host/interrupt.js';
+import { workDirectoryPrefix } from '../host/stale.js';
 import { CrossrootError } from '../errors.js';
 import { runInSandbox, sandboxDirectory, type SandboxOverlay } from './sandbox.js';
 import type { SandboxSession } from './sandbox-session.js';
@@ -311,7 +310,7 @@ export async function runMaintainerScript(run: MaintainerScriptRun): Promise<Mai
     const overlays: SandboxOverlay[] = [];
     if (executed !== stored) {
       // A private executable copy: the patch file's own mode and later edits do not matter.
-      scratch = await mkdtemp(join(tmpdir(), `crossroot-script-${randomBytes(3).toString('hex')}-`));
+      scratch = await mkdtemp(workDirectoryPrefix('script'));
       forgetScratch = removeOnInterrupt(scratch);
       const copy = join(scratch, run.script);
       await copyFile(executed, copy);

@@ -15,7 +15,14 @@
 // The data file is written first and the index last, each under a temporary name renamed
 // when complete: an index exists only beside complete data. They are as trustworthy as the
 // .deb they came from, which entered the cache only after its size and digest matched the
-// signed index. The format has a version in the directory name (`prepared-v1`).
+// signed index — as long as they have not changed since. So the index records the data
+// file's size and SHA256 and ends with the SHA256 of itself, and an entry is checked each
+// time a build finds it (both digests, every byte): one that fails is made again from the
+// .deb, which the download cache has just checked the same way. (A hand that can write the
+// cache can also rewrite the digests; what this stops is an entry that changed unnoticed —
+// a bad disk, a truncation, a stray write — being unpacked.) Indexes from before the
+// digests have none and are made again once. The format has a version in the directory
+// name (`prepared-v1`).
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -31,7 +38,9 @@ import { parseSingleParagraph } from '../formats/deb822/parse.js';
 import { readDeb, type ControlMember, type DebControl } from '../formats/deb/read.js';
 import type { TarEntry } from '../formats/tar/entry.js';
 import { readTar, type TarMember } from '../formats/tar/read.js';
+import { fileDigest } from '../host/file-digest.js';
 import { removeOnInterrupt } from '../host/interrupt.js';
+import { ownerTag } from '../host/stale.js';
 import { findProgram } from '../host/programs.js';
 import { zstdCompressStream } from '../host/zstd.js';
 
@@ -57,6 +66,10 @@ interface IndexFile {
   control: { name: string; mode: number; mtime: number; data: string }[];
   entries: TarEntry[];
   md5: Record<string, string>;
+  /** The data file's size and SHA256. */
+  dataFile: { size: number; sha256: string };
+  /** Last: the SHA256 of the index text with this field left out (see sealIndex). */
+  indexSha256?: string;
 }
 
 /** What planning needs of a package, without its data: control, members, digests. */
@@ -67,6 +80,44 @@ export interface PreparedIndex {
 }
 
 let temporaries = 0;
+
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+const SEAL = /,"indexSha256":"([0-9a-f]{64})"\}$/;
+
+/** The index text, ending with the SHA256 of everything before it (the text without the field). */
+function sealIndex(index: IndexFile): string {
+  const body = JSON.stringify(index);
+  return `${body.slice(0, -1)},"indexSha256":"${sha256Hex(body)}"}`;
+}
+
+/** The index in `text` if its seal is there and right, else what is wrong with it. */
+function unsealIndex(text: string): IndexFile | string {
+  const m = SEAL.exec(text);
+  if (m === null) return 'its index has no digest (made by an older crossroot, or cut short)';
+  const body = `${text.slice(0, m.index)}}`;
+  if (sha256Hex(body) !== m[1]) return 'its index does not match its digest';
+  try {
+    const raw = JSON.parse(body) as IndexFile;
+    if (raw.format !== 1) return `its index has format ${String(raw.format)}, not 1`;
+    if (typeof raw.dataFile?.sha256 !== 'string' || !raw.control.some((m) => m.name === 'control')) return 'its index lacks the data digest or the control file';
+    return raw;
+  } catch (err) {
+    return `its index is not JSON (${(err as Error).message})`;
+  }
+}
+
+/** What is wrong with the prepared package at `p` (index seal, data size and SHA256), or undefined. */
+async function damage(p: PreparedPackage): Promise<string | undefined> {
+  const text = await readFile(p.index, 'utf8').catch((err: NodeJS.ErrnoException) => err);
+  if (typeof text !== 'string') return `its index cannot be read (${text.code ?? text.message})`;
+  const index = unsealIndex(text);
+  if (typeof index === 'string') return index;
+  const data = await fileDigest(p.data).catch((err: NodeJS.ErrnoException) => err);
+  if (data instanceof Error) return `its data cannot be read (${data.code ?? data.message})`;
+  if (data.size !== index.dataFile.size) return `its data is ${data.size} bytes, not ${index.dataFile.size}`;
+  if (data.sha256 !== index.dataFile.sha256) return `its data has SHA256 ${data.sha256}, not ${index.dataFile.sha256}`;
+  return undefined;
+}
 
 /** A file compressor writing `path`: zstd in process, or a spawned `zstd` without the addon. */
 function zstdToFile(path: string): { input: Writable; done: Promise<void>; abort(): void } {
@@ -113,13 +164,20 @@ export class PreparedStore {
 
   /**
    * The prepared form of `deb` (whose SHA256 is `sha256`), made now when it is not there.
-   * A damaged .deb is the same error as when unpacking it (naming `file` and the member).
+   * An entry found is checked first (every byte of it): a damaged one is made again, and
+   * `log` says so. A damaged .deb is the same error as when unpacking it (naming `file` and
+   * the member).
    */
-  async prepare(deb: string, sha256: string, opts: { decompressor: Decompressor; file: string }): Promise<PreparedPackage> {
+  async prepare(deb: string, sha256: string, opts: { decompressor: Decompressor; file: string; log?: (line: string) => void }): Promise<PreparedPackage> {
     const paths = this.pathsFor(sha256);
-    if ((await stat(paths.index).catch(() => undefined))?.isFile()) return paths;
+    if ((await stat(paths.index).catch(() => undefined)) !== undefined) {
+      const problem = await damage(paths);
+      if (problem === undefined) return paths;
+      // Made again below and renamed over it: a run reading it meanwhile sees old or new, whole.
+      opts.log?.(`${opts.file}: the prepared package ${paths.index} is damaged (${problem}): making it again`);
+    }
     await mkdir(join(this.dir, sha256.slice(0, 2)), { recursive: true });
-    const n = `${process.pid}-${++temporaries}`;
+    const n = `${ownerTag()}-${++temporaries}`; // a killed run's are removed by the next (stale.ts)
     const tmpData = `${paths.data}.partial-${n}`;
     const tmpIndex = `${paths.index}.partial-${n}`;
     const forget = [removeOnInterrupt(tmpData), removeOnInterrupt(tmpIndex)];
@@ -151,6 +209,7 @@ export class PreparedStore {
       ]);
       sink.input.end();
       await sink.done;
+      const data = await fileDigest(tmpData);
       const index: IndexFile = {
         format: 1,
         controlMember: control.memberNames.control,
@@ -159,8 +218,9 @@ export class PreparedStore {
         control: [...control.members.values()].map((m) => ({ name: m.name, mode: m.mode, mtime: m.mtime, data: m.data.toString('base64') })),
         entries,
         md5,
+        dataFile: { size: data.size, sha256: data.sha256 },
       };
-      await writeFile(tmpIndex, JSON.stringify(index), { flag: 'wx', mode: 0o644 });
+      await writeFile(tmpIndex, sealIndex(index), { flag: 'wx', mode: 0o644 });
       await rename(tmpData, paths.data);
       await rename(tmpIndex, paths.index);
       return paths;
@@ -181,13 +241,15 @@ export class PreparedStore {
  * `file` names the package in messages (the archive's file name).
  */
 export async function readPreparedIndex(p: PreparedPackage, file: string): Promise<PreparedIndex> {
-  let raw: IndexFile;
+  let text: string;
   try {
-    raw = JSON.parse(await readFile(p.index, 'utf8')) as IndexFile;
+    text = await readFile(p.index, 'utf8');
   } catch (err) {
-    throw new CrossrootError('INSTALL_PREPARED', `cannot read the prepared package ${p.index}: ${(err as Error).message}; remove it to have it made again`, { file });
+    throw new CrossrootError('INSTALL_PREPARED', `cannot read the prepared package ${p.index}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file });
   }
-  if (raw.format !== 1) throw new CrossrootError('INSTALL_PREPARED', `prepared package ${p.index} has format ${String(raw.format)}, not 1`, { file });
+  // Checked again here (it is small): what planning and unpacking trust is what was sealed.
+  const raw = unsealIndex(text);
+  if (typeof raw === 'string') throw new CrossrootError('INSTALL_PREPARED', `the prepared package ${p.index} is damaged: ${raw}; it is made again by the next build`, { file });
   const members = new Map<string, ControlMember>(raw.control.map((m) => [m.name, { name: m.name, mode: m.mode, mtime: m.mtime, data: Buffer.from(m.data, 'base64') }]));
   const controlText = members.get('control')!.data.toString('utf8');
   const control: DebControl = {

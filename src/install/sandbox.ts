@@ -36,11 +36,12 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants as fsConstants, openSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { Socket } from 'node:net';
-import { constants, tmpdir } from 'node:os';
+import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { CrossrootError } from '../errors.js';
 import { findProgram } from '../host/programs.js';
+import { workDirectoryPrefix } from '../host/stale.js';
 
 /**
  * What root inside the sandbox may still do: what scripts need to build a root file system
@@ -370,7 +371,7 @@ const fifoPool: string[] = [];
 /** The private directory of this process's named pipes (made on first use). */
 export async function fifoDirectory(): Promise<string> {
   if (fifoDir === undefined) {
-    const dir = await mkdtemp(join(tmpdir(), 'crossroot-sandbox-'));
+    const dir = await mkdtemp(workDirectoryPrefix('sandbox'));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     fifoDir = dir;
   }

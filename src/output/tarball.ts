@@ -5,12 +5,13 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { removeOnInterrupt } from '../host/interrupt.js';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CrossrootError } from '../errors.js';
 import { temporaryNameFor } from '../host/atomic.js';
+import { nearlyFull, noSpace, saysNoSpace } from '../host/no-space.js';
 import { findProgram } from '../host/programs.js';
 import { compressorEnvironment, compressorFor, compressorProgram } from './compressor.js';
 import { devTarHeaders, MAX_HEADER_MTIME, type DevHeaderMagic } from './dev-entries.js';
@@ -258,8 +259,12 @@ export async function writeRootTarball(root: string, target: string, opts: RootT
     stopAll();
     await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? once(c, 'exit') : undefined)));
     await fh?.close().catch(() => undefined);
+    // Asked before the temporary goes (which frees the space): tar says only "Wrote only 2560
+    // of 10240 bytes", xz "Write error: No space left on device".
+    const full = saysNoSpace(err) || (await nearlyFull(dirname(tmp)));
     await rm(tmp, { force: true });
     forget();
+    if (full) throw noSpace(dirname(resolve(target)), `writing ${target}`, `nothing was written there (${basename(target)} is as it was): free space, or write the root elsewhere`, err);
     if (err instanceof CrossrootError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new CrossrootError('INSTALL_TARBALL_WRITE', `cannot write: ${code ?? (err as Error).message}`, { file: target });

@@ -2,7 +2,7 @@
 
 import { chmod, mkdtemp, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CrossrootError } from '../errors.js';
 import type { PackageRecord } from '../formats/index/packages.js';
 import { hostDecompressor } from '../host/decompress.js';
@@ -10,6 +10,9 @@ import { extendedStates } from '../install/apt-state.js';
 import { cleanupRoot, passwdUid } from '../install/cleanup.js';
 import { ensureCanRun, runInRoot } from '../install/chroot.js';
 import { removeOnInterrupt } from '../host/interrupt.js';
+import { workDirectoryPrefix } from '../host/stale.js';
+import { nearlyFull, noSpace, saysNoSpace } from '../host/no-space.js';
+import { removeStaleWork } from './stale-work.js';
 import { installLdSoCache } from '../install/ldconfig/index.js';
 import { MMDEBSTRAP_ENVIRONMENT } from '../install/maintscript.js';
 import { NativeInstaller, controlOnlyPackage } from '../install/native.js';
@@ -88,10 +91,10 @@ export interface WorkDirectory {
 }
 
 /** A new private directory under TMPDIR (where the root is built, as mmdebstrap's). */
-export async function workDirectory(prefix: string): Promise<WorkDirectory> {
+export async function workDirectory(kind: string): Promise<WorkDirectory> {
   let path: string;
   try {
-    path = await mkdtemp(join(tmpdir(), prefix));
+    path = await mkdtemp(workDirectoryPrefix(kind));
   } catch (err) {
     throw new CrossrootError('HOST_TMPDIR', `cannot make a work directory in ${tmpdir()} (TMPDIR): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
@@ -144,6 +147,17 @@ function aptStepArguments(step: DpkgStep, debOf: (name: string) => string): stri
 }
 
 /**
+ * A failure for want of disk space, named by the file system that filled (the root is still
+ * there, so TMPDIR's is still full); any other error as it is.
+ */
+async function whenNoSpace(err: unknown, target: string): Promise<unknown> {
+  if ((err instanceof CrossrootError && err.code === 'HOST_NO_SPACE') || !saysNoSpace(err)) return err;
+  if (await nearlyFull(tmpdir())) return noSpace(tmpdir(), 'building the root (TMPDIR)', 'nothing was written at the target: set TMPDIR to a larger file system, or free space there', err);
+  if (await nearlyFull(dirname(resolve(target)))) return noSpace(dirname(resolve(target)), `writing ${target}`, 'nothing was written at the target: free space, or write the root elsewhere', err);
+  return noSpace(`${tmpdir()} (TMPDIR) or of ${dirname(resolve(target))}`, 'building the root', 'nothing was written at the target', err);
+}
+
+/**
  * Builds a root and writes it to `opts.target`. Nothing is written at the target until the
  * root is complete; a failure leaves no target (and an existing one untouched). `given` is
  * a resolution made before (verify builds twice from one).
@@ -153,11 +167,12 @@ function aptStepArguments(step: DpkgStep, debOf: (name: string) => string): stri
  */
 export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<Resolved> {
   const log = opts.log ?? (() => {});
+  await removeStaleWork({ cacheDir: opts.cache.dir, target: opts.target, log });
   const resolved = given ?? (await resolveSuite(opts));
   const toolsRoot = await toolsRootFor(opts, buildRoot, resolved);
   const items = resolved.ordered.map((p) => ({ ...p, origins: [p.origin!] }));
   log(`downloading ${items.length} packages`);
-  const paths = await downloadAll(items, opts.cache, { jobs: opts.jobs, progress: opts.progress, fetch: opts.fetch });
+  const paths = await downloadAll(items, opts.cache, { jobs: opts.jobs, progress: opts.progress, fetch: opts.fetch, log });
   const debOf = new Map<string, string>(resolved.ordered.map((p, i) => [p.package, paths[i]!]));
   const deb = (name: string) => {
     const d = debOf.get(name.replace(/:[^:]*$/, ''));
@@ -174,19 +189,19 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     const limit = pLimit(Math.max(1, opts.jobs));
     await Promise.all(
       resolved.ordered.map((r) =>
-        limit(async () => preparedOf.set(r.package, await store.prepare(deb(r.package), r.sha256, { decompressor, file: archiveFileName(r) }))),
+        limit(async () => preparedOf.set(r.package, await store.prepare(deb(r.package), r.sha256, { decompressor, file: archiveFileName(r), log }))),
       ),
     );
   }
   const prepared = (name: string) => preparedOf.get(name.replace(/:[^:]*$/, ''));
 
   const recordOf = new Map(resolved.ordered.map((r) => [r.package, r]));
-  const rootDirectory = await workDirectory('crossroot-root-');
+  const rootDirectory = await workDirectory('root');
   const root = rootDirectory.path;
   // Every write crossroot itself makes into the root goes through the guard.
   const guard = new TargetRoot(root);
   // Beside the root, so that staged files are renamed into it within one file system.
-  const stagingDirectory = await workDirectory('crossroot-staging-');
+  const stagingDirectory = await workDirectory('staging');
   const staging = { dir: stagingDirectory.path, chain: Promise.resolve() as Promise<void>, stopped: false };
   const stagedOf = new Map<string, Promise<StagedPackage>>();
   let native: NativeInstaller | undefined;
@@ -297,6 +312,8 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     } else {
       await writeRootDirectory(root, opts.target, { devices: opts.devices ?? true });
     }
+  } catch (err) {
+    throw await whenNoSpace(err, opts.target);
   } finally {
     await native?.close();
     staging.stopped = true;

@@ -49,7 +49,7 @@ export async function runInBuiltRoot(opts: RunOptions): Promise<number> {
       throw new CrossrootError('USAGE_BIND', `--bind ${host}:${inRoot}: ${host} does not exist`);
     });
   }
-  const work = await workDirectory('crossroot-run-');
+  const work = await workDirectory('run');
   const session = work.path;
   try {
     let dir = resolvePath(opts.root);

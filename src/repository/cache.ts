@@ -1,13 +1,16 @@
-// Content-addressed download cache — only bytes whose size and SHA256 were verified enter it.
+// Content-addressed download cache — only bytes whose size and SHA256 were verified enter it,
+// and only bytes that still have them leave it.
 
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { CrossrootError } from '../errors.js';
+import { fileDigest } from '../host/file-digest.js';
 import { removeOnInterrupt } from '../host/interrupt.js';
+import { ownerTag } from '../host/stale.js';
 
 /** What a file must be: the archive's size and SHA256 for it. */
 export interface Expected {
@@ -41,11 +44,36 @@ export class Cache {
     return join(this.dir, 'sha256', sha256.slice(0, 2), sha256);
   }
 
-  /** The cached path if present with the right size (its name is its digest), else undefined. */
-  async lookup(want: Expected): Promise<string | undefined> {
+  /**
+   * The cached path of a file, checked now: a regular file of the right size whose every
+   * byte hashes to its name. Content-addressed means checked when used as well as when
+   * stored: a file can change after it entered (a failing disk, a hand, a maintainer script
+   * writing through the hard link a build puts into its root). A file that fails the check
+   * is removed, so that it is downloaded again, and `onCorrupt` hears what was wrong.
+   *
+   * @example
+   * const path = await cache.lookup({ size, sha256 }, (p, why) => log(`${p}: ${why}`));
+   */
+  async lookup(want: Expected, onCorrupt?: (path: string, problem: string) => void): Promise<string | undefined> {
     const p = this.pathFor(want.sha256);
-    const st = await stat(p).catch(() => undefined);
-    return st?.isFile() && st.size === want.size ? p : undefined;
+    const st = await lstat(p).catch(() => undefined);
+    if (st === undefined) return undefined;
+    let problem: string | undefined;
+    let identity = { dev: st.dev, ino: st.ino };
+    if (!st.isFile()) problem = 'not a regular file';
+    else if (st.size !== want.size) problem = `${st.size} bytes, not the ${want.size} the archive lists`;
+    else {
+      const got = await fileDigest(p).catch(() => undefined);
+      if (got === undefined) return undefined; // gone meanwhile (another run removed it)
+      identity = got;
+      if (got.sha256 !== want.sha256) problem = `SHA256 ${got.sha256}, not the ${want.sha256} it is stored under`;
+    }
+    if (problem === undefined) return p;
+    onCorrupt?.(p, problem);
+    // Only the file that was checked: another run may have put a good one in its place since.
+    const now = await lstat(p).catch(() => undefined);
+    if (now !== undefined && now.dev === identity.dev && now.ino === identity.ino) await rm(p, { recursive: true, force: true });
+    return undefined;
   }
 
   /**
@@ -58,7 +86,7 @@ export class Cache {
   async store(source: AsyncIterable<Buffer>, want: Expected, name: string): Promise<string> {
     const final = this.pathFor(want.sha256);
     await mkdir(join(final, '..'), { recursive: true });
-    const tmp = `${final}.partial-${process.pid}-${++partials}`;
+    const tmp = `${final}.partial-${ownerTag()}-${++partials}`; // a killed run's is removed by the next (stale.ts)
     const forget = removeOnInterrupt(tmp);
     const hash = createHash('sha256');
     let size = 0;

@@ -34,7 +34,12 @@ export interface DownloadProgress {
 export async function downloadAll(
   items: DownloadItem[],
   cache: Cache,
-  opts: { jobs: number; progress?: DownloadProgress; /** Timeouts and retries (default: 30 s, 3 retries). */ fetch?: FetchPolicy },
+  opts: {
+    jobs: number;
+    progress?: DownloadProgress;
+    /** Timeouts and retries (default: 30 s, 3 retries). */ fetch?: FetchPolicy;
+    /** Hears of cached files that failed their check (and are downloaded again). */ log?: (line: string) => void;
+  },
 ): Promise<string[]> {
   const limit = pLimit(Math.max(1, opts.jobs));
   const totalBytes = items.reduce((n, i) => n + i.size, 0);
@@ -43,9 +48,13 @@ export async function downloadAll(
   return Promise.all(
     items.map((item) =>
       limit(async () => {
-        let path = await cache.lookup(item);
+        let corrupt: string | undefined;
+        let path = await cache.lookup(item, (p, problem) => {
+          corrupt = `the cached copy ${p} was damaged (${problem}) and has been removed`;
+          opts.log?.(`${item.filename.split('/').pop()}: ${corrupt}; downloading it again`);
+        });
         const cached = path !== undefined;
-        if (path === undefined) path = await fetchOne(item, cache, opts.fetch);
+        if (path === undefined) path = await fetchOne(item, cache, opts.fetch, corrupt);
         done++;
         bytes += item.size;
         opts.progress?.({ done, total: items.length, bytes, totalBytes, item, cached });
@@ -55,7 +64,7 @@ export async function downloadAll(
   );
 }
 
-async function fetchOne(item: DownloadItem, cache: Cache, policy: FetchPolicy | undefined): Promise<string> {
+async function fetchOne(item: DownloadItem, cache: Cache, policy: FetchPolicy | undefined, corrupt: string | undefined): Promise<string> {
   // Indexes and lockfiles refuse such names when read; items made by library callers come here unchecked.
   const problem = archivePathProblem(item.filename);
   if (problem !== undefined) {
@@ -70,7 +79,7 @@ async function fetchOne(item: DownloadItem, cache: Cache, policy: FetchPolicy | 
   }
   throw new CrossrootError(
     'REPO_MISSING',
-    `${item.package} ${item.version} (${item.filename}) is neither in the cache nor on the mirror${item.origins.length > 1 ? 's' : ''}`,
+    `${item.package} ${item.version} (${item.filename}) is neither in the cache nor on the mirror${item.origins.length > 1 ? 's' : ''}${corrupt === undefined ? '' : `: ${corrupt}`}`,
     { package: item.package },
   );
 }

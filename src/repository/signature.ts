@@ -2,11 +2,11 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CrossrootError } from '../errors.js';
 import { removeOnInterrupt } from '../host/interrupt.js';
 import { findProgram } from '../host/programs.js';
+import { workDirectoryPrefix } from '../host/stale.js';
 
 export const DEFAULT_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
@@ -69,7 +69,7 @@ export async function verifyClearsigned(signed: Buffer, keyrings: string[], name
 
 /** Verifies a Release against its detached Release.gpg. */
 export async function verifyDetached(data: Buffer, signature: Buffer, keyrings: string[], name: string): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'crossroot-gpgv-'));
+  const dir = await mkdtemp(workDirectoryPrefix('gpgv'));
   const forget = removeOnInterrupt(dir);
   try {
     await writeFile(join(dir, 'Release'), data);

@@ -1,7 +1,7 @@
 // Prepared packages against dpkg-deb and zstd: the kept data.tar is dpkg-deb's byte for byte,
 // the index says what the .deb says, and unpacking from it gives GNU tar's tree.
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,13 @@ afterAll(async () => {
 });
 
 const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+
+/** dash's .deb from the bookworm essential set, and its SHA256. */
+async function dash(): Promise<{ deb: string; sum: string }> {
+  const { debs } = await realDebs({ suite: 'bookworm', arch: 'amd64', variant: 'essential' });
+  const deb = debs.find((d) => basename(d).startsWith('dash_'))!;
+  return { deb, sum: await sha256(deb) };
+}
 
 describe('prepared packages', () => {
   it('bookworm amd64 essential set: data == dpkg-deb --fsys-tarfile, control == dpkg-deb, md5 == md5sums, tree == GNU tar', async () => {
@@ -73,21 +80,58 @@ describe('prepared packages', () => {
     expect(b.toString()).toBe(a.toString());
   }, 600_000);
 
-  it('a second prepare finds the first one and rewrites nothing', async () => {
-    const { debs } = await realDebs({ suite: 'bookworm', arch: 'amd64', variant: 'essential' });
+  it('a second prepare finds an intact entry and rewrites nothing', async () => {
+    const { deb, sum } = await dash();
     const store = new PreparedStore(join(work, 'again'));
-    const deb = debs.find((d) => basename(d).startsWith('dash_'))!;
-    const sum = await sha256(deb);
     const p = await store.prepare(deb, sum, { decompressor: hostDecompressor(), file: basename(deb) });
-    await writeFile(p.data, 'not zstd');
-    const q = await store.prepare(deb, sum, { decompressor: hostDecompressor(), file: basename(deb) });
+    const [data, index] = await Promise.all([stat(p.data), stat(p.index)]);
+    const lines: string[] = [];
+    const q = await store.prepare(deb, sum, { decompressor: hostDecompressor(), file: basename(deb), log: (l) => lines.push(l) });
     expect(q).toEqual(p);
-    expect((await readFile(q.data)).toString()).toBe('not zstd');
-    // ... and reading damaged data is a clear error naming the package and the original member.
-    const err = await readPrepared(q, { file: 'dash.deb', decompressor: hostDecompressor() }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(CrossrootError);
-    expect(exitCodeFor(err as CrossrootError)).toBe(3);
-    expect((err as Error).message).toMatch(/^dash\.deb: data\.tar\.xz: /);
+    expect(lines).toEqual([]);
+    expect([(await stat(q.data)).ino, (await stat(q.index)).ino]).toEqual([data.ino, index.ino]);
+  }, 120_000);
+
+  // The faults below change an entry after it was made, keeping its size: a bad disk, a stray
+  // write. Before the digests, the entry was reused as it was and the build unpacked it.
+  for (const [fault, target, offset] of [
+    ['a prepared data file with one byte flipped in place', 'data', -100],
+    ['a prepared index with one byte flipped in place (a file digest changed)', 'index', 300],
+  ] as const) {
+    it(`${fault} is made again from the .deb, never unpacked`, async () => {
+      const { deb, sum } = await dash();
+      const store = new PreparedStore(join(work, `flip-${target}`));
+      const p = await store.prepare(deb, sum, { decompressor: hostDecompressor(), file: basename(deb) });
+      const good = { data: await readFile(p.data), index: await readFile(p.index) };
+      const bad = Buffer.from(good[target]);
+      const at = offset < 0 ? bad.length + offset : offset;
+      bad[at] = target === 'index' ? (bad[at] === 0x61 ? 0x62 : 0x61) : bad[at]! ^ 0x01;
+      await writeFile(p[target], bad);
+      const lines: string[] = [];
+      const q = await store.prepare(deb, sum, { decompressor: hostDecompressor(), file: 'dash.deb', log: (l) => lines.push(l) });
+      expect(q).toEqual(p);
+      expect(lines).toEqual([expect.stringMatching(new RegExp(`^dash\\.deb: the prepared package ${p.index} is damaged \\(its ${target === 'data' ? 'data has SHA256' : 'index does not match its digest'}.*\\): making it again$`))]);
+      // What is there now is what the .deb holds: dpkg-deb's data.tar, and an index that reads.
+      const [ours, theirs] = await Promise.all([runBuffer('zstd', ['-dcq', q.data]), runBuffer('dpkg-deb', ['--fsys-tarfile', deb])]);
+      expect(ours.equals(theirs)).toBe(true);
+      expect((await readPreparedIndex(q, 'dash.deb')).control.control.get('Package')).toBe('dash');
+    }, 120_000);
+  }
+
+  it('an index changed after the build checked it: INSTALL_PREPARED naming it, exit 3, not a parse of whatever is there', async () => {
+    const { deb, sum } = await dash();
+    const store = new PreparedStore(join(work, 'late'));
+    const p = await store.prepare(deb, sum, { decompressor: hostDecompressor(), file: basename(deb) });
+    const text = (await readFile(p.index, 'utf8')).replace('"./bin/dash"', '"./bin/bash"'); // a member renamed
+    expect(text).toContain('"./bin/bash"');
+    await writeFile(p.index, text);
+    for (const read of [() => readPreparedIndex(p, 'dash.deb'), () => readPrepared(p, { file: 'dash.deb', decompressor: hostDecompressor() })]) {
+      const err = await read().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CrossrootError);
+      expect((err as CrossrootError).code).toBe('INSTALL_PREPARED');
+      expect(exitCodeFor(err as CrossrootError)).toBe(3);
+      expect((err as Error).message).toBe(`dash.deb: the prepared package ${p.index} is damaged: its index does not match its digest; it is made again by the next build`);
+    }
   }, 120_000);
 
   it('a damaged .deb is the unpacking error, and leaves nothing in the store', async () => {

@@ -2,13 +2,17 @@
 
 import { CrossrootError } from '../../errors.js';
 import { readAr } from '../ar.js';
-import { collect, type ByteSource } from '../byte-source.js';
+import { capped, collect, type ByteSource } from '../byte-source.js';
 import { compressionOf, type Compression, type Decompressor } from '../compression.js';
 import { parseSingleParagraph } from '../deb822/parse.js';
 import type { Paragraph } from '../deb822/paragraph.js';
 import { readTar, type TarMember } from '../tar/read.js';
+import { dataTarLimit } from './data-limit.js';
 
-/** Cap on the decompressed control.tar: metadata only (STYLE rule 4); md5sums of big packages fit. */
+/**
+ * Cap on the decompressed control.tar, every byte of it (padding too: decoding stops here, not at
+ * the stream's end): metadata only (STYLE rule 4); md5sums of big packages fit.
+ */
 export const MAX_CONTROL_TAR = 64 * 1024 * 1024;
 
 /** A control archive member other than a directory (`control`, `md5sums`, `postinst`, ...). */
@@ -86,7 +90,8 @@ export async function readDeb(source: ByteSource, opts: ReadDebOptions): Promise
         throw err('FORMAT_DEB_MEMBER_ORDER', member.startsWith('data.tar') ? 'data member before control.tar' : 'unexpected member where control.tar was expected');
       }
       controlName = member;
-      const members = await readControlTar(decompressor(controlCompression, body, { file, member }), file, member);
+      const tooBig = () => err('FORMAT_DEB_CONTROL_SIZE', `control archive larger than ${MAX_CONTROL_TAR} bytes`);
+      const members = await readControlTar(capped(decompressor(controlCompression, body, { file, member }), MAX_CONTROL_TAR, tooBig), file, member);
       const c = members.get('control');
       if (c === undefined) throw err('FORMAT_DEB_NO_CONTROL', 'control archive has no control file');
       const paragraph = parseSingleParagraph(c.data.toString('utf8'), { file: `${file}: ${member}: control` });
@@ -104,7 +109,11 @@ export async function readDeb(source: ByteSource, opts: ReadDebOptions): Promise
       control!.compression.data = kind;
       control!.memberNames.data = member;
       await opts.onControl?.(control!);
-      const data = decompressor(kind, body, { file, member });
+      // A decompression bomb stops here, before its bytes reach a disk (data-limit.ts).
+      const limit = dataTarLimit(control!.control);
+      const data = capped(decompressor(kind, body, { file, member }), limit.bytes, () =>
+        err('FORMAT_DEB_DATA_SIZE', `data archive expands past ${limit.bytes} bytes, the limit for this package: ${limit.why}`),
+      );
       for await (const m of readTar(opts.tapData === undefined ? data : tapped(data, opts.tapData), { file, member })) {
         await opts.onData?.(m, control!);
       }
