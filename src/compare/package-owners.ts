@@ -29,7 +29,8 @@ export async function packageOwners(tree: TreeSource, members: Iterable<string>)
     const chunks: Buffer[] = [];
     for await (const c of body) chunks.push(c);
     for (const line of Buffer.concat(chunks).toString('utf8').split('\n')) {
-      if (line === '') continue;
+      // Every list starts with "/.", the root; dpkg-query -S names no package for it either.
+      if (line === '' || line === '/.') continue;
       const name = normalizeMemberName(line);
       if (!wanted.has(name)) continue;
       const owners = out.get(name);
