@@ -47,7 +47,7 @@ describe('ci/github', () => {
     }
   });
 
-  it('runs the composite steps in order (INPUT_*, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY) and writes the verdict table', async () => {
+  it('runs the composite run: steps in order (INPUT_*, GITHUB_OUTPUT, GITHUB_PATH, GITHUB_STEP_SUMMARY; the uses: steps setup-node and upload-artifact are skipped, printed) and writes the verdict table', async () => {
     const action = await yamlFile(ACTION);
     expect(action.runs.using).toBe('composite');
     // crossroot from this checkout, node from this test's own.
@@ -63,11 +63,13 @@ describe('ci/github', () => {
       mirror: await mirrorArgument(),
       options: `--cache-dir ${CACHE}`,
       'report-dir': report,
-      install: `export PATH="${bin}:${dirname(process.execPath)}:$PATH"`,
+      // Each step is a new shell: a runner carries PATH additions over through $GITHUB_PATH.
+      install: `echo "${bin}" >>"$GITHUB_PATH"; echo "${dirname(process.execPath)}" >>"$GITHUB_PATH"`,
     };
-    const files = { GITHUB_OUTPUT: join(work, 'output'), GITHUB_STEP_SUMMARY: join(work, 'step-summary.md'), RUNNER_TEMP: join(work, 'runner-temp') };
+    const files = { GITHUB_OUTPUT: join(work, 'output'), GITHUB_STEP_SUMMARY: join(work, 'step-summary.md'), GITHUB_PATH: join(work, 'path'), RUNNER_TEMP: join(work, 'runner-temp') };
     await mkdir(files.RUNNER_TEMP);
     await writeFile(files.GITHUB_OUTPUT, '');
+    await writeFile(files.GITHUB_PATH, '');
     await writeFile(files.GITHUB_STEP_SUMMARY, '');
     // What a runner does with ${{ }} in a step's env: inputs and earlier steps' outputs.
     const expand = async (v: string) => {
@@ -85,7 +87,9 @@ describe('ci/github', () => {
         continue;
       }
       expect(step.shell).toBe('bash');
-      const env: NodeJS.ProcessEnv = { ...process.env, ...files };
+      // GITHUB_PATH's lines (the last first) go before PATH, for the steps after the one that wrote them.
+      const added = (await readFile(files.GITHUB_PATH, 'utf8')).split('\n').filter(Boolean).reverse();
+      const env: NodeJS.ProcessEnv = { ...process.env, ...files, PATH: [...added, process.env.PATH].join(':') };
       for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase().replace(/-/g, '_')}`] = v;
       for (const [k, v] of Object.entries(step.env ?? {})) env[k] = await expand(v);
       // GitHub's bash for shell: bash (docs: "bash --noprofile --norc -eo pipefail {0}").
