@@ -26,7 +26,7 @@ const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x)
 const isSeconds = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v) && v >= 0);
 
 function parseCell(v: unknown, bad: (why: string) => CrossrootError): Cell {
-  if (!isObject(v)) throw bad('no "cell" object (a compare report, or one from a crossroot before 0.1.0\'s cells?)');
+  if (!isObject(v)) throw bad('no "cell" object (a compare report, or one from a crossroot that did not record cells)');
   for (const k of ['suite', 'architecture', 'variant', 'crossroot'] as const) {
     if (typeof v[k] !== 'string' || v[k] === '') throw bad(`cell.${k} is not a non-empty string`);
   }
