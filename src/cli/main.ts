@@ -9,12 +9,14 @@
 
 import { CrossrootError, exitCodeFor } from '../errors.js';
 import { interrupted } from '../host/interrupt.js';
+import { crossrootVersion } from '../host/version.js';
 import { compareCommand } from './commands/compare.js';
 import { buildCommand, referenceCommand } from './commands/build.js';
 import { downloadCommand } from './commands/download.js';
 import { inspectCommand } from './commands/inspect.js';
 import { resolveCommand } from './commands/resolve.js';
 import { runCommand } from './commands/run.js';
+import { summaryCommand } from './commands/summary.js';
 import { verifyCommand } from './commands/verify.js';
 import type { Command } from './command.js';
 
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, Command> = {
   reference: referenceCommand,
   verify: verifyCommand,
   run: runCommand,
+  summary: summaryCommand,
 };
 
 const USAGE = `Usage: crossroot COMMAND [OPTIONS] [ARGS]
@@ -54,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
-    process.stdout.write('crossroot 0.1.0\n');
+    process.stdout.write(`crossroot ${crossrootVersion()}\n`);
     return 0;
   }
   const command = COMMANDS[name];

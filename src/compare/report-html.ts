@@ -1,5 +1,6 @@
 // HTML compare report — `--html FILE`, one self-contained page (no scripts, no network: HTML Living Standard + CSP).
 
+import { cellName, type Cell } from './cell.js';
 import type { Comparison, InputSummary } from './compare.js';
 import { byMember, describeDifference, kindCounts, verdict } from './describe.js';
 import { escapeXml as esc } from './xml-escape.js';
@@ -21,7 +22,41 @@ pre.diff .add { color: #0b5a1c; background: #e6ffec; }
 pre.diff .del { color: #8a1111; background: #ffebe9; }
 pre.diff .hunk { color: #555; }
 tr.zero { color: #999; }
+td.generated { color: #666; font-style: italic; }
 `;
+
+/** What a verify report adds to compare's page: its matrix cell, and whose each differing member is. */
+export interface HtmlReportContext {
+  cell?: Cell;
+  /** Packages shipping each differing member (package-owners.ts); a member without an entry is generated. */
+  owners?: Map<string, string[]>;
+}
+
+function cellSection(cell: Cell): string[] {
+  const row = (k: string, v: string) => `<tr><th>${k}</th><td>${v}</td></tr>`;
+  const secs = (n: number | null) => (n === null ? 'n/a' : `${n.toFixed(1)} s`);
+  return [
+    '<section id="cell">',
+    `<h2>${esc(cellName(cell))}</h2>`,
+    '<table id="cell-facts"><tbody>',
+    row('suite', esc(cell.suite)),
+    row('architecture', esc(cell.architecture)),
+    row('variant', esc(cell.variant)),
+    row('include', esc(cell.include.join(', ') || '(none)')),
+    row('mirrors', cell.mirrors.map((m) => `<code>${esc(m)}</code>`).join('<br>')),
+    row('lockfile', cell.lockfile === null ? 'n/a' : `${esc(cell.lockfile.name)} <code>sha256 ${esc(cell.lockfile.sha256)}</code>`),
+    row('crossroot', esc(cell.crossroot)),
+    row('chrootless build', secs(cell.seconds.chrootless)),
+    row('reference build', secs(cell.seconds.reference)),
+    '</tbody></table>',
+    '</section>',
+  ];
+}
+
+function ownerCell(owners: Map<string, string[]>, member: string): string {
+  const o = owners.get(member);
+  return o === undefined ? '<td class="generated">generated (no package ships it)</td>' : `<td>${esc(o.join(', '))}</td>`;
+}
 
 function inputRow(label: string, s: InputSummary): string {
   return `<tr><th>${label}</th><td class="member">${esc(s.path)}</td><td>${esc(s.format)}</td><td class="num">${s.members}</td><td>${
@@ -47,7 +82,8 @@ function diffBlock(diff: string): string {
  * @example
  * await writeFileAtomic('compare.html', htmlReport(c));
  */
-export function htmlReport(c: Comparison): string {
+export function htmlReport(c: Comparison, context: HtmlReportContext = {}): string {
+  const owners = context.owners;
   const members = byMember(c.differences);
   const out: string[] = [
     '<!DOCTYPE html>',
@@ -61,6 +97,7 @@ export function htmlReport(c: Comparison): string {
     '</head>',
     '<body>',
     '<h1>crossroot compare</h1>',
+    ...(context.cell === undefined ? [] : cellSection(context.cell)),
     '<section id="summary">',
     `<p class="verdict ${c.identical ? 'identical' : 'different'}">${esc(verdict(c))}</p>`,
     '<table id="inputs"><thead><tr><th></th><th>input</th><th>format</th><th>members</th><th>sorted</th></tr></thead><tbody>',
@@ -81,7 +118,7 @@ export function htmlReport(c: Comparison): string {
     out.push(
       '<section id="members">',
       '<h2>Differing members</h2>',
-      '<table id="differences"><thead><tr><th>member</th><th>kinds</th><th>differences</th></tr></thead><tbody>',
+      `<table id="differences"><thead><tr><th>member</th>${owners === undefined ? '' : '<th>package</th>'}<th>kinds</th><th>differences</th></tr></thead><tbody>`,
     );
     for (const [member, ds] of members) {
       const items = ds.map((d) => {
@@ -94,7 +131,7 @@ export function htmlReport(c: Comparison): string {
         return `<li>${li}</li>`;
       });
       out.push(
-        `<tr><td class="member">${esc(member)}</td><td>${esc([...new Set(ds.map((d) => d.kind))].join(', '))}</td><td><ul class="details">${items.join('')}</ul></td></tr>`,
+        `<tr><td class="member">${esc(member)}</td>${owners === undefined ? '' : ownerCell(owners, member)}<td>${esc([...new Set(ds.map((d) => d.kind))].join(', '))}</td><td><ul class="details">${items.join('')}</ul></td></tr>`,
       );
     }
     out.push('</tbody></table>', '</section>');

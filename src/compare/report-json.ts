@@ -83,7 +83,12 @@ export const JSON_REPORT_VERSION = 1;
  * JSON.parse(jsonReport(c)).summary.kinds.content // 2
  */
 export function jsonReport(c: Comparison): string {
-  const doc = {
+  return JSON.stringify(jsonReportDocument(c), null, 2) + '\n';
+}
+
+/** The JSON report as an object (keys in the schema's order), for reports that add to it. */
+export function jsonReportDocument(c: Comparison) {
+  return {
     version: JSON_REPORT_VERSION,
     identical: c.identical,
     a: c.a,
@@ -97,5 +102,4 @@ export function jsonReport(c: Comparison): string {
     },
     differences: c.differences,
   };
-  return JSON.stringify(doc, null, 2) + '\n';
 }

@@ -16,7 +16,11 @@ set, and compare the two tarballs member by member. Exit 0 only if they are iden
 
 The report directory gets: the lockfile, chrootless.tar and reference.tar, their manifests
 (one line per member: TYPE MODE UID:GID SIZE MTIME SHA256 PATH), report.txt, report.json,
-junit.xml (one failing test case per differing member) and report.html.
+junit.xml (one failing test case per differing member) and report.html. report.json and
+report.html name the cell (suite, architecture, variant, mirrors, lockfile digest, crossroot
+version, seconds per build); report.html names the package shipping each differing member.
+When the host lacks something (exit 4), report.json is still written, with the verdict
+"host-error" and the message, for 'crossroot summary'.
 
 Options:
 ${ARCHIVE_HELP}  --report DIR         the report directory (default: ./crossroot-report)
@@ -44,6 +48,7 @@ export const verifyCommand: Command = {
       toolsRoot: toolsRootOption(values),
       progress: downloadProgress(),
       log: (line) => process.stderr.write(`crossroot: ${line}\n`),
+      clock: () => performance.now(),
     });
     process.stdout.write(textReport(v.comparison));
     process.stdout.write(`report: ${report}/\n`);
