@@ -92,7 +92,10 @@ describe('a mirror that accepts the connection and sends nothing', () => {
     const r = await timed(readUri(`${s.uri}/dists/x/InRelease`, undefined, policy()));
     expect(r.error).toMatchObject({ code: 'REPO_FETCH_TIMEOUT' });
     expect((r.error as Error).message).toBe(`${s.uri}/dists/x/InRelease: no data for 0.2 s (after 3 attempts)`);
-    expect(s.seen).toHaveLength(3);
+    // Three attempts, each given up after 0.2 s of silence; on a loaded machine an attempt can
+    // time out before the server has read its request, so the server may see fewer.
+    expect(s.seen.length).toBeGreaterThanOrEqual(1);
+    expect(s.seen.length).toBeLessThanOrEqual(3);
     expect(retries).toEqual(['1 REPO_FETCH_TIMEOUT', '2 REPO_FETCH_TIMEOUT']);
     expect(r.ms).toBeGreaterThanOrEqual(3 * 200);
     expect(r.ms).toBeLessThan(worstCaseMs(policy()) + 1500);
