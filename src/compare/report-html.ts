@@ -3,6 +3,7 @@
 import { cellName, type Cell } from './cell.js';
 import type { Comparison, InputSummary } from './compare.js';
 import { byMember, describeDifference, kindCounts, verdict } from './describe.js';
+import { htmlHead } from './html-page.js';
 import { escapeXml as esc } from './xml-escape.js';
 
 const STYLE = `
@@ -86,15 +87,7 @@ export function htmlReport(c: Comparison, context: HtmlReportContext = {}): stri
   const owners = context.owners;
   const members = byMember(c.differences);
   const out: string[] = [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>crossroot compare: ${esc(c.a.path)} vs ${esc(c.b.path)}</title>`,
-    `<style>${STYLE}</style>`,
-    '</head>',
+    ...htmlHead(`crossroot compare: ${c.a.path} vs ${c.b.path}`, STYLE),
     '<body>',
     '<h1>crossroot compare</h1>',
     ...(context.cell === undefined ? [] : cellSection(context.cell)),

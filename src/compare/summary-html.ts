@@ -3,6 +3,7 @@
 import { cellRow } from './cell.js';
 import type { Summary, SummaryCell } from './summary.js';
 import { verdictText } from './summary.js';
+import { htmlHead } from './html-page.js';
 import { escapeXml as esc } from './xml-escape.js';
 
 /** Members named in a matrix cell; the cell's report has them all. */
@@ -55,15 +56,7 @@ export function summaryHtml(s: Summary): string {
       ? `IDENTICAL: all ${s.counts.cells} cells`
       : `${s.verdict === 'different' ? 'DIFFERENT' : 'NOT ALL VERIFIED'}: ${s.counts.identical} identical, ${s.counts.different} different, ${s.counts['host-error']} host error${s.counts['host-error'] === 1 ? '' : 's'}`;
   const out: string[] = [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<title>crossroot summary</title>',
-    `<style>${STYLE}</style>`,
-    '</head>',
+    ...htmlHead('crossroot summary', STYLE),
     '<body>',
     '<h1>crossroot summary: chrootless vs reference</h1>',
     `<p class="verdict ${s.verdict}" id="verdict">${esc(overall)}</p>`,
