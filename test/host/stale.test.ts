@@ -68,7 +68,14 @@ describe('removeStale and removeStaleWork', () => {
     };
     for (const f of Object.values(files)) await writeFile(f, 'x');
     const lines: string[] = [];
-    const removed = await removeStaleWork({ cacheDir: cache, log: (l) => lines.push(l) });
+    // A TMPDIR of its own: the shared one may hold what other test files' killed runs left.
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = join(work, 'empty-tmp');
+    await mkdir(process.env.TMPDIR, { recursive: true });
+    const removed = await removeStaleWork({ cacheDir: cache, log: (l) => lines.push(l) }).finally(() => {
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
+    });
     expect(removed).toHaveLength(3);
     expect(lines).toEqual([expect.stringMatching(/^removed 3 left by killed runs: /)]);
     expect(await readdir(join(cache, 'sha256', 'ab'))).toEqual([sha, `${sha}.partial-${ownerTag()}-1`].sort());
