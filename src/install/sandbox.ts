@@ -33,7 +33,7 @@
 // capabilities are dropped and only SANDBOX_CAPABILITIES added back.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, constants as fsConstants, openSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { closeSync, constants as fsConstants, lstatSync, openSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
@@ -474,11 +474,13 @@ export function bwrapArguments(
   if (process.getuid?.() !== 0) a.push('--unshare-user', '--uid', '0', '--gid', '0');
   a.push('--cap-drop', 'ALL');
   for (const cap of SANDBOX_CAPABILITIES) a.push('--cap-add', cap);
+  const splice = toolsRoot === '/' ? { dirs: new Set<string>(), args: [] } : spliceArguments(toolsRoot, [...(opts.readOnly ?? []), ...opts.writable]);
   for (const e of [...opts.toolsEntries].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
-    if (REPLACED_TOP_LEVEL.has(e.name)) continue;
+    if (REPLACED_TOP_LEVEL.has(e.name) || splice.dirs.has(`/${e.name}`)) continue;
     if (e.symlink !== undefined) a.push('--symlink', e.symlink, `/${e.name}`);
     else a.push('--ro-bind', join(toolsRoot, e.name), `/${e.name}`);
   }
+  a.push(...splice.args);
   a.push('--proc', '/proc', '--dev', '/dev');
   a.push('--perms', '1777', '--tmpfs', '/tmp', '--perms', '0755', '--tmpfs', '/run');
   for (const r of opts.readOnly ?? []) a.push('--ro-bind', r, r);
@@ -507,6 +509,47 @@ export function bwrapArguments(
 export function toolCommand(argv: readonly string[], opts: Omit<SandboxOptions, 'umask' | 'timeoutMs' | 'onOutput'>): { program: string; args: string[] } {
   const { bwrap } = sandboxPrograms(opts.bwrap);
   return { program: bwrap, args: bwrapArguments(argv, { ...opts, toolsEntries: topLevelEntries(opts.toolsRoot ?? '/'), statusFd: false }) };
+}
+
+/**
+ * A directory bound at its own path must have a mount point in the view. With a tools root as
+ * `/`, a target under TMPDIR=/var/tmp/x or /srv/build has none: /var is the tools root's,
+ * read-only, and bwrap cannot make /var/tmp/x in it. So each directory of the tools root on
+ * the way to such a path is spliced: made on the sandbox's own `/` (a tmpfs) with the tools
+ * root's mode, and filled with read-only binds (and symlinks) of its other entries; the rest of
+ * the path bwrap then makes itself. Paths under the sandbox's own /tmp, /run, /proc, /dev need
+ * nothing. (A spliced directory is tmpfs: a script writing there writes into the sandbox, not
+ * into the tools root or the host.)
+ */
+function spliceArguments(toolsRoot: string, targets: readonly string[]): { dirs: Set<string>; args: string[] } {
+  const excluded = new Map<string, Set<string>>();
+  for (const t of targets) {
+    const comps = t.split('/').filter((c) => c !== '' && c !== '.');
+    if (comps.length === 0 || REPLACED_TOP_LEVEL.has(comps[0]!)) continue;
+    let k = 0;
+    while (k < comps.length && lstatSync(join(toolsRoot, ...comps.slice(0, k + 1)), { throwIfNoEntry: false })?.isDirectory() === true) k++;
+    if (k === comps.length) continue; // the mount point exists in the tools root
+    if (lstatSync(join(toolsRoot, ...comps.slice(0, k + 1)), { throwIfNoEntry: false }) !== undefined) {
+      throw new CrossrootError('INSTALL_TOOLS_ROOT', `cannot show ${t} in the sandbox: /${comps.slice(0, k + 1).join('/')} is not a directory in the tools root`, { path: toolsRoot });
+    }
+    for (let i = 0; i < k; i++) {
+      const dir = `/${comps.slice(0, i + 1).join('/')}`;
+      if (!excluded.has(dir)) excluded.set(dir, new Set());
+      excluded.get(dir)!.add(comps[i + 1]!);
+    }
+  }
+  const args: string[] = [];
+  // Parents first: a child is made inside its spliced parent.
+  for (const dir of [...excluded.keys()].sort((x, y) => x.split('/').length - y.split('/').length || (x < y ? -1 : 1))) {
+    const host = join(toolsRoot, dir);
+    args.push('--perms', (statSync(host).mode & 0o7777).toString(8).padStart(4, '0'), '--dir', dir);
+    for (const e of readdirSync(host, { withFileTypes: true }).sort((x, y) => (x.name < y.name ? -1 : 1))) {
+      if (excluded.get(dir)!.has(e.name)) continue;
+      if (e.isSymbolicLink()) args.push('--symlink', readlinkSync(join(host, e.name)), `${dir}/${e.name}`);
+      else if (e.isDirectory() || e.isFile()) args.push('--ro-bind', join(host, e.name), `${dir}/${e.name}`);
+    }
+  }
+  return { dirs: new Set(excluded.keys()), args };
 }
 
 /** One top-level entry of the tools root. */

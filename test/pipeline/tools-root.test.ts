@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, crossroot } from '../support/cli.js';
+import { CLI, crossroot, REPO_ROOT, run } from '../support/cli.js';
 import { mirrorArgument } from '../support/mmdebstrap-oracle.js';
 import { makeFlatRepo } from '../support/synthetic-repo.js';
 
@@ -23,6 +23,28 @@ async function toolsEntries(cache: string): Promise<string[]> {
 }
 
 describe('the tools root', () => {
+  it('a TMPDIR the tools root lacks (under /var/tmp): the build works and gives the bytes of one in /tmp', async () => {
+    // bwrap needs a mount point for the root inside the tools root's read-only /var: the
+    // sandbox splices one (before, bench.sh's TMPDIR failed: "Can't mkdir parents ...").
+    const cache = join(REPO_ROOT, '.cache', 'archive');
+    const mirror = await mirrorArgument();
+    const varTmp = await mkdtemp('/var/tmp/crossroot-tools-root-test-');
+    try {
+      const outs: string[] = [];
+      for (const [name, tmp] of [['var', varTmp], ['tmp', work]] as const) {
+        const out = join(work, `tmpdir-${name}.tar`);
+        const r = await crossroot(['build', '--cache-dir', cache, 'bookworm', out, mirror], { env: { ...process.env, TMPDIR: tmp, SOURCE_DATE_EPOCH: '1700000000' } });
+        expect(r.code, r.stderr.split('\n').slice(-10).join('\n')).toBe(0);
+        outs.push(out);
+      }
+      expect((await run('cmp', outs)).code).toBe(0);
+      expect(await readdir(varTmp)).toEqual([]);
+    } finally {
+      await rm(varTmp, { recursive: true, force: true });
+    }
+  }, 600_000);
+
+
   it('a package whose postinst fails in the tools root: exit 3 naming the tools root, the package and the step; nothing cached, TMPDIR empty', async () => {
     const repo = await makeFlatRepo(join(work, 'broken-repo'), [
       { name: 'broken', version: '1', fields: { Priority: 'optional' }, control: { postinst: '#!/bin/sh\necho broken on purpose >&2\nexit 1\n' } },
