@@ -71,6 +71,9 @@ cr_new_tools() { # variant, output
   rm -rf "$cache/tools-v1"
   cr "$1" "$2"
 }
+# The other variant's tools root must survive the new-tools measurement: set aside, put back.
+keep_tools() { mv "$cache/tools-v1" "$cache/tools-v1.kept"; }
+restore_tools() { rm -rf "$cache/tools-v1"; mv "$cache/tools-v1.kept" "$cache/tools-v1"; }
 
 export -f mm cr cr_new_tools
 export work cli cache line
@@ -90,9 +93,11 @@ for variant in essential buildd; do
   settle
   results+=("$(measure "cr-$variant-host-tools" cr "$variant" "$work/cr-$variant.tar" --tools-root host)")
   rm -f "$work/cr-$variant.tar"
+  keep_tools
   settle
   results+=("$(measure "cr-$variant-new-tools" cr_new_tools "$variant" "$work/cr-$variant.tar")")
   rm -f "$work/cr-$variant.tar"
+  restore_tools
   settle
   results+=("$(measure "mmdebstrap-$variant" mm "$variant" "$work/mm-$variant.tar")")
   rm -f "$work/mm-$variant.tar"
