@@ -58,9 +58,9 @@ describe('writeRootDirectory', () => {
 
   it('another file system (tmpfs → here): cp -a keeps hard links, xattrs, owners, mtimes', async (ctx) => {
     const shm = await mkdtemp('/dev/shm/crossroot-dir-').catch(() => undefined);
-    if (shm === undefined) return ctx.skip();
+    if (shm === undefined) return ctx.skip('no /dev/shm to hold a root on another file system');
     shmWork.push(shm);
-    if ((await stat(shm)).dev === (await stat(work)).dev) return ctx.skip();
+    if ((await stat(shm)).dev === (await stat(work)).dev) return ctx.skip('/dev/shm is on the same file system as the work directory');
     const root = await copyOfOracleRoot(join(shm, 'root'));
     const target = join(work, 'cross-target');
     await writeRootDirectory(root, target);
