@@ -75,13 +75,13 @@ export function ownerAlive(tag: string): boolean {
 }
 
 /**
- * A new work directory's prefix in TMPDIR, for mkdtemp: `crossroot-KIND-TAG-`.
+ * A new work directory's prefix in `dir` (default TMPDIR), for mkdtemp: `crossroot-KIND-TAG-`.
  *
  * @example
  * const dir = await mkdtemp(workDirectoryPrefix('root'));
  */
-export function workDirectoryPrefix(kind: string): string {
-  return join(tmpdir(), `crossroot-${kind}-${ownerTag()}-`);
+export function workDirectoryPrefix(kind: string, dir: string = tmpdir()): string {
+  return join(dir, `crossroot-${kind}-${ownerTag()}-`);
 }
 
 /**

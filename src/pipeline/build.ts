@@ -5,12 +5,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { CrossrootError } from '../errors.js';
 import type { PackageRecord } from '../formats/index/packages.js';
+import type { Decompressor } from '../formats/compression.js';
 import { hostDecompressor } from '../host/decompress.js';
 import { extendedStates } from '../install/apt-state.js';
 import { cleanupRoot, passwdUid } from '../install/cleanup.js';
 import { ensureCanRun, runInRoot } from '../install/chroot.js';
 import { removeOnInterrupt } from '../host/interrupt.js';
 import { workDirectoryPrefix } from '../host/stale.js';
+import { syncFileSystem } from '../host/sync.js';
 import { nearlyFull, noSpace, saysNoSpace } from '../host/no-space.js';
 import { removeStaleWork } from './stale-work.js';
 import { installLdSoCache } from '../install/ldconfig/index.js';
@@ -29,7 +31,7 @@ import { writeRootTarball } from '../output/tarball.js';
 import { downloadAll, type DownloadProgress } from '../repository/download.js';
 import { archiveFileName, type DpkgStep } from '../resolve/order.js';
 import { resolveSuite, type ResolveOptions, type Resolved } from './resolve.js';
-import { toolsRootFor, type ToolsRootChoice } from './tools-root.js';
+import { givenToolsRoot, toolsRootFor, type ToolsRootChoice } from './tools-root.js';
 
 /**
  * native: crossroot's own installer; dpkg: the host's dpkg --force-script-chrootless;
@@ -51,6 +53,17 @@ export interface BuildOptions extends ResolveOptions {
   toolsRoot?: ToolsRootChoice;
   /** A directory target gets mmdebstrap's /dev nodes (default true; a tools root has none). */
   devices?: boolean;
+  /**
+   * The chroot installer's dpkg skips its fsync(2) before each rename (`--force-unsafe-io`),
+   * and the finished tree is synced once instead (`sync -f`). For the tools root only: the
+   * bytes are the same, but DPKG_FORCE, which scripts see, would not be mmdebstrap's.
+   */
+  unsafeIo?: boolean;
+  /**
+   * Where the work directories go (default TMPDIR): the tools root's beside its place in the
+   * cache, so that publishing it is a rename even where TMPDIR is a tmpfs.
+   */
+  workParent?: string;
 }
 
 /** The environment mmdebstrap gives dpkg and every maintainer script (notes §6). */
@@ -91,12 +104,13 @@ export interface WorkDirectory {
 }
 
 /** A new private directory under TMPDIR (where the root is built, as mmdebstrap's). */
-export async function workDirectory(kind: string): Promise<WorkDirectory> {
+export async function workDirectory(kind: string, parent?: string): Promise<WorkDirectory> {
   let path: string;
   try {
-    path = await mkdtemp(workDirectoryPrefix(kind));
+    path = await mkdtemp(workDirectoryPrefix(kind, parent));
   } catch (err) {
-    throw new CrossrootError('HOST_TMPDIR', `cannot make a work directory in ${tmpdir()} (TMPDIR): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const where = parent ?? `${tmpdir()} (TMPDIR)`;
+    throw new CrossrootError('HOST_TMPDIR', `cannot make a work directory in ${where}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const forget = removeOnInterrupt(path);
   return {
@@ -124,10 +138,10 @@ async function appendExtendedStates(root: TargetRoot, auto: string[], arch: stri
  * (everything read-only but the root), or the root's own dpkg inside it. `args` name .deb
  * files by their path inside the root.
  */
-async function runDpkg(installer: Installer, root: string, args: string[], env: Record<string, string>, what: string, toolsRoot: string): Promise<void> {
+async function runDpkg(installer: Installer, root: string, args: string[], env: Record<string, string>, what: string, toolsRoot: string, unsafeIo = false): Promise<void> {
   const r =
     installer === 'chroot'
-      ? await runInRoot(root, ['dpkg', ...args], env)
+      ? await runInRoot(root, ['dpkg', ...(unsafeIo ? ['--force-unsafe-io'] : []), ...args], env)
       : await runInSandbox(
           ['dpkg', '--force-not-root', '--force-script-chrootless', `--root=${root}`, `--log=${root}/var/log/dpkg.log`, ...args.map((a) => (a.startsWith('/') ? `${root}/${a}` : a))],
           { toolsRoot, writable: [root], cwd: root, env },
@@ -158,6 +172,34 @@ async function whenNoSpace(err: unknown, target: string): Promise<unknown> {
 }
 
 /**
+ * Downloads the packages of `resolved` (size and SHA256 checked) and, for the native installer,
+ * prepares them (decompressed once, kept in the cache): the .deb paths in `resolved.ordered`'s
+ * order and the prepared packages by name.
+ */
+async function fetchAndPrepare(
+  opts: BuildOptions,
+  resolved: Resolved,
+  log: (line: string) => void,
+): Promise<{ paths: string[]; preparedOf: Map<string, PreparedPackage>; decompressor: Decompressor }> {
+  const items = resolved.ordered.map((p) => ({ ...p, origins: [p.origin!] }));
+  log(`downloading ${items.length} packages`);
+  const paths = await downloadAll(items, opts.cache, { jobs: opts.jobs, progress: opts.progress, fetch: opts.fetch, log });
+  const decompressor = hostDecompressor();
+  const preparedOf = new Map<string, PreparedPackage>();
+  if (opts.installer === 'native') {
+    log(`preparing ${resolved.ordered.length} packages`);
+    const store = new PreparedStore(join(opts.cache.dir, PREPARED_DIR));
+    const limit = pLimit(Math.max(1, opts.jobs));
+    await Promise.all(
+      resolved.ordered.map((r, i) =>
+        limit(async () => preparedOf.set(r.package, await store.prepare(paths[i]!, r.sha256, { decompressor, file: archiveFileName(r), log }))),
+      ),
+    );
+  }
+  return { paths, preparedOf, decompressor };
+}
+
+/**
  * Builds a root and writes it to `opts.target`. Nothing is written at the target until the
  * root is complete; a failure leaves no target (and an existing one untouched). `given` is
  * a resolution made before (verify builds twice from one).
@@ -169,10 +211,21 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
   const log = opts.log ?? (() => {});
   await removeStaleWork({ cacheDir: opts.cache.dir, target: opts.target, log });
   const resolved = given ?? (await resolveSuite(opts));
-  const toolsRoot = await toolsRootFor(opts, buildRoot, resolved);
-  const items = resolved.ordered.map((p) => ({ ...p, origins: [p.origin!] }));
-  log(`downloading ${items.length} packages`);
-  const paths = await downloadAll(items, opts.cache, { jobs: opts.jobs, progress: opts.progress, fetch: opts.fetch, log });
+  // A tools root that has to be made first (once, cached) is mostly its dpkg on one core: this
+  // build's packages download and decode meanwhile. `--tools-root host|DIR` is checked now.
+  const namedTools = givenToolsRoot(opts);
+  const toolsRootReady = namedTools !== undefined ? Promise.resolve(namedTools) : toolsRootFor(opts, buildRoot, resolved);
+  let toolsRootDone = false;
+  toolsRootReady.then(
+    () => (toolsRootDone = true),
+    () => undefined, // awaited below, whichever side fails first
+  );
+  const { paths, preparedOf, decompressor } = await fetchAndPrepare(opts, resolved, log).catch(async (err: unknown) => {
+    await toolsRootReady.catch(() => undefined); // nothing left running behind the error
+    throw err;
+  });
+  if (!toolsRootDone) log('waiting for the tools root');
+  const toolsRoot = await toolsRootReady;
   const debOf = new Map<string, string>(resolved.ordered.map((p, i) => [p.package, paths[i]!]));
   const deb = (name: string) => {
     const d = debOf.get(name.replace(/:[^:]*$/, ''));
@@ -180,28 +233,15 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     return d;
   };
 
-  // The native installer reads prepared packages (decompressed once, kept in the cache).
-  const decompressor = hostDecompressor();
-  const preparedOf = new Map<string, PreparedPackage>();
-  if (opts.installer === 'native') {
-    log(`preparing ${resolved.ordered.length} packages`);
-    const store = new PreparedStore(join(opts.cache.dir, PREPARED_DIR));
-    const limit = pLimit(Math.max(1, opts.jobs));
-    await Promise.all(
-      resolved.ordered.map((r) =>
-        limit(async () => preparedOf.set(r.package, await store.prepare(deb(r.package), r.sha256, { decompressor, file: archiveFileName(r), log }))),
-      ),
-    );
-  }
   const prepared = (name: string) => preparedOf.get(name.replace(/:[^:]*$/, ''));
 
   const recordOf = new Map(resolved.ordered.map((r) => [r.package, r]));
-  const rootDirectory = await workDirectory('root');
+  const rootDirectory = await workDirectory('root', opts.workParent);
   const root = rootDirectory.path;
   // Every write crossroot itself makes into the root goes through the guard.
   const guard = new TargetRoot(root);
   // Beside the root, so that staged files are renamed into it within one file system.
-  const stagingDirectory = await workDirectory('staging');
+  const stagingDirectory = await workDirectory('staging', opts.workParent);
   const staging = { dir: stagingDirectory.path, chain: Promise.resolve() as Promise<void>, stopped: false };
   const stagedOf = new Map<string, Promise<StagedPackage>>();
   let native: NativeInstaller | undefined;
@@ -278,7 +318,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     if (native !== undefined) {
       await native.run({ action: 'install', forceDepends: true }, unpacked.map((u) => ({ deb: u.deb, unpacked: u })));
     } else {
-      await runDpkg(opts.installer, root, ['--install', '--force-depends', ...resolved.plan.stage1.records.map((r) => debInRoot(r.package))], env, 'dpkg --install of the essential set', toolsRoot);
+      await runDpkg(opts.installer, root, ['--install', '--force-depends', ...resolved.plan.stage1.records.map((r) => debInRoot(r.package))], env, 'dpkg --install of the essential set', toolsRoot, opts.unsafeIo);
     }
     // The apt runs: the merged-usr hook's, then the second one. Each leaves extended_states.
     const manual = new Set(resolved.seeds.map((s) => s.relation.name));
@@ -291,7 +331,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
           else if (step.action === 'configure') await native.run({ action: 'configure', packages: step.arguments, noTriggers: true }, [], { frontendLocked: true });
           else await native.run({ action: 'configure', packages: 'pending' }, [], { frontendLocked: true });
         } else {
-          await runDpkg(opts.installer, root, aptStepArguments(step, debInRoot), { ...env, DPKG_FRONTEND_LOCKED: 'true' }, `dpkg ${step.action} (${step.packages.slice(0, 3).join(' ')}...)`, toolsRoot);
+          await runDpkg(opts.installer, root, aptStepArguments(step, debInRoot), { ...env, DPKG_FRONTEND_LOCKED: 'true' }, `dpkg ${step.action} (${step.packages.slice(0, 3).join(' ')}...)`, toolsRoot, opts.unsafeIo);
         }
       }
       await appendExtendedStates(guard, run.unpack.filter((n) => !manual.has(n)), opts.arch);
@@ -301,6 +341,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     // The host's ldconfig cannot read another architecture's libraries (it leaves an empty
     // cache): write the cache the target's own ldconfig would, from the final tree.
     if (opts.installer !== 'chroot' && (await stat(join(root, 'etc/ld.so.cache')).catch(() => undefined)) !== undefined) {
+      log('writing etc/ld.so.cache');
       await installLdSoCache(root, opts.arch);
     }
     log('cleaning up');
@@ -310,6 +351,8 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     if (/\.(tar|tgz|txz|tzst)$|\.tar\.(gz|xz|zst)$/.test(opts.target)) {
       await writeRootTarball(root, opts.target, { sourceDateEpoch: opts.sourceDateEpoch, toolsRoot, devHeaders: resolved.layout.devHeaders, tarStyle: resolved.layout.tar });
     } else {
+      // dpkg did not sync what it wrote: the tree is, once, before it takes its final name.
+      if (opts.unsafeIo === true) await syncFileSystem(root);
       await writeRootDirectory(root, opts.target, { devices: opts.devices ?? true });
     }
   } catch (err) {

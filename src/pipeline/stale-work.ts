@@ -1,7 +1,7 @@
 // What killed runs left behind — removed when a build starts. A run killed by SIGKILL (a CI
 // job's timeout, the OOM killer) runs no handler: its work directories in TMPDIR, its
 // temporary output beside TARGET, its cache temporaries (`.partial-`) and a tools root it was
-// publishing stay. Each carries its owner's tag (host/stale.ts); what a process no longer
+// building or publishing (work directories in CACHE/tools-v1) stay. Each carries its owner's tag (host/stale.ts); what a process no longer
 // running owned is removed here, what a live run owns is left alone.
 
 import { readdir } from 'node:fs/promises';
@@ -32,6 +32,8 @@ export async function removeStaleWork(opts: { cacheDir: string; target?: string;
   const removed = [...(await sweep(tmpdir(), STALE_WORK_DIRECTORY))];
   if (opts.target !== undefined) removed.push(...(await sweep(dirname(resolve(opts.target)), STALE_TEMPORARY_OUTPUT)));
   removed.push(...(await sweep(join(opts.cacheDir, TOOLS_ROOT_DIR), STALE_TEMPORARY_OUTPUT)));
+  // A tools root is built in work directories beside its place (tools-root.ts).
+  removed.push(...(await sweep(join(opts.cacheDir, TOOLS_ROOT_DIR), STALE_WORK_DIRECTORY)));
   for (const store of ['sha256', PREPARED_DIR]) {
     const top = join(opts.cacheDir, store);
     // 256 small directories each, read side by side: 12-23 ms on /work/exp/cache (one by one: 26-77 ms).

@@ -48,6 +48,23 @@ function hostIncludes(include: string[], host: string): string[] {
 }
 
 /**
+ * The tools root named by `--tools-root host|DIR` (checked now), or `undefined` for `auto`.
+ *
+ * @example
+ * givenToolsRoot({ ...opts, toolsRoot: 'host' }); // '/'
+ */
+export function givenToolsRoot(opts: Pick<BuildOptions, 'toolsRoot'>): string | undefined {
+  const choice = opts.toolsRoot ?? 'auto';
+  if (choice === 'auto') return undefined;
+  if (choice === 'host') return '/';
+  const dir = resolve(choice);
+  if (!looksLikeToolsRoot(dir)) {
+    throw new CrossrootError('USAGE_TOOLS_ROOT', '--tools-root DIR must be a root with dpkg installed (var/lib/dpkg/status) and /bin/sh', { path: dir });
+  }
+  return dir;
+}
+
+/**
  * The directory to present as `/` to the scripts and writers of a build of `opts`.
  *
  * @example
@@ -58,15 +75,8 @@ export async function toolsRootFor(
   build: (opts: BuildOptions, given?: Resolved) => Promise<Resolved>,
   target?: Resolved,
 ): Promise<string> {
-  const choice = opts.toolsRoot ?? 'auto';
-  if (choice === 'host') return '/';
-  if (choice !== 'auto') {
-    const dir = resolve(choice);
-    if (!looksLikeToolsRoot(dir)) {
-      throw new CrossrootError('USAGE_TOOLS_ROOT', '--tools-root DIR must be a root with dpkg installed (var/lib/dpkg/status) and /bin/sh', { path: dir });
-    }
-    return dir;
-  }
+  const given = givenToolsRoot(opts);
+  if (given !== undefined) return given;
   const log = opts.log ?? (() => {});
   const host = hostArchitecture();
   const toolsOpts: BuildOptions = {
@@ -76,6 +86,8 @@ export async function toolsRootFor(
     lock: undefined,
     lockFile: undefined,
     installer: 'chroot',
+    // A cache entry, not an output: dpkg's per-file fsync(2) costs seconds; one sync at the end.
+    unsafeIo: true,
     toolsRoot: 'host',
     devices: false,
     progress: undefined,
@@ -93,7 +105,7 @@ export async function toolsRootFor(
   log(`building the tools root: ${opts.suite} ${opts.variant} for ${host} (${resolved.lock.packages.length} packages), installed by its own dpkg`);
   await mkdir(join(opts.cache.dir, TOOLS_ROOT_DIR), { recursive: true });
   try {
-    await build({ ...toolsOpts, target: dir, log: (l) => log(`tools root: ${l}`) }, resolved);
+    await build({ ...toolsOpts, target: dir, workParent: join(opts.cache.dir, TOOLS_ROOT_DIR), log: (l) => log(`tools root: ${l}`) }, resolved);
   } catch (err) {
     // Another build published the same tools root first: use it.
     if (looksLikeToolsRoot(dir)) return dir;
