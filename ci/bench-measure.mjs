@@ -52,10 +52,36 @@ function treeRss(cg) {
   return sum;
 }
 
+// An interrupted bench leaves no group behind (bench.sh's trap removes the rest).
+const groups = new Set();
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    for (const cg of groups) {
+      try {
+        for (const pid of readFileSync(join(cg, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    setTimeout(() => {
+      for (const cg of groups) rmdirSafe(cg);
+      process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 })[signal]);
+    }, 200);
+  });
+}
+function rmdirSafe(cg) {
+  try {
+    rmdirSync(cg);
+  } catch {
+    // still busy
+  }
+}
+
 /** Runs argv in a cgroup of its own; resolves with wall, cpu, rss and the output. */
 function measure(argv, extraEnv = {}) {
   const cg = join(cgroupBase, `crossroot-bench-${process.pid}-${Math.random().toString(36).slice(2)}`);
   mkdirSync(cg);
+  groups.add(cg);
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const child = spawn('bash', ['-c', `echo $$ > ${cg}/cgroup.procs && exec "$@"`, 'bench', ...argv], {
@@ -74,11 +100,8 @@ function measure(argv, extraEnv = {}) {
       // What the command left running (none expected) is waited for, then the group goes.
       for (let i = 0; i < 100 && readFileSync(join(cg, 'cgroup.procs'), 'utf8').trim() !== ''; i++) await new Promise((r) => setTimeout(r, 50));
       const cpu = cpuSeconds(cg);
-      try {
-        rmdirSync(cg);
-      } catch {
-        // a straggler: leave the group, it is named after this run
-      }
+      rmdirSafe(cg); // a straggler keeps it: it is named after this run
+      groups.delete(cg);
       if (code !== 0) reject(new Error(`${argv.join(' ')} failed (exit ${code}):\n${out.split('\n').slice(-20).join('\n')}`));
       else resolve({ wall, cpu, rss: peak, out });
     });
