@@ -238,8 +238,10 @@ export async function emulatorFor(opts: ResolveOptions, log: (l: string) => void
   if ((await hostCanRun(arch)) === true) return hostEmulator(qemu);
   let e: Emulator;
   try {
-    if (process.getuid?.() !== 0) {
-      throw new CrossrootError('HOST_EMULATION_NEEDS_ROOT', 'a qemu-user of crossroot\'s own is registered in a user namespace that maps every uid, which needs root: run crossroot verify as root');
+    // Root of the whole machine: uid 0 of a user namespace mapping only some ids cannot map them all.
+    const ids = (await readFile('/proc/self/uid_map', 'utf8').catch(() => '')).trim().split(/\s+/).join(' ');
+    if (process.getuid?.() !== 0 || ids !== '0 0 4294967295') {
+      throw new CrossrootError('HOST_EMULATION_NEEDS_ROOT', 'a qemu-user of crossroot\'s own is registered in a user namespace that maps every uid, which needs root (of the initial user namespace): run crossroot verify as root');
     }
     e = await archiveEmulator(opts, arch, log);
     await probePrivate(e, arch);

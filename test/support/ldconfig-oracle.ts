@@ -29,7 +29,7 @@ export async function ldconfigOracleRoot(arch: string, suite = 'bookworm'): Prom
   await rm(tmp, { recursive: true, force: true });
   const [main] = await suiteMirrorLines(suite);
   if (!(await hostCanRun(arch))) {
-    await exec(process.execPath, [CLI, 'reference', '--arch', arch, '--variant', 'essential', suite, tmp, main!], {
+    await exec(process.execPath, [CLI, 'reference', '--cache-dir', join(REPO_ROOT, '.cache', 'archive'), '--arch', arch, '--variant', 'essential', suite, tmp, main!], {
       maxBuffer: 64 << 20,
       env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' },
     });
