@@ -17,6 +17,20 @@ export interface Cell {
   crossroot: string;
   /** Wall-clock seconds of each build; null for a build that did not finish (or was not timed). */
   seconds: { chrootless: number | null; reference: number | null };
+  /** Which qemu-user ran the reference's binaries; null before it was chosen (absent in reports of older crossroots). */
+  emulator?: CellEmulator | null;
+}
+
+/** The qemu-user of a reference build: none (native), the host's binfmt_misc entry, or one taken from the archive. */
+export interface CellEmulator {
+  kind: 'native' | 'host' | 'archive';
+  /** The Debian package and version it comes from (null when dpkg does not know the file). */
+  package: string | null;
+  version: string | null;
+  /** The qemu binary on the host. */
+  path: string | null;
+  /** The binfmt_misc entry, or the .deb's URI. */
+  origin: string;
 }
 
 /**

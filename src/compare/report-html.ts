@@ -33,6 +33,15 @@ export interface HtmlReportContext {
   owners?: Map<string, string[]>;
 }
 
+/** Which qemu built the reference: package, version, binary and where it came from. */
+function emulatorText(e: Cell['emulator']): string {
+  if (e === undefined || e === null) return 'n/a';
+  if (e.kind === 'native') return 'none (native)';
+  const what = e.package === null ? 'qemu-user (package unknown)' : `${esc(e.package)} ${esc(e.version ?? '')}`;
+  const how = e.kind === 'host' ? 'the host\'s binfmt_misc' : 'taken from the archive, registered for this build only';
+  return `${what}: <code>${esc(e.path ?? '?')}</code> (${how}; <code>${esc(e.origin)}</code>)`;
+}
+
 function cellSection(cell: Cell): string[] {
   const row = (k: string, v: string) => `<tr><th>${k}</th><td>${v}</td></tr>`;
   const secs = (n: number | null) => (n === null ? 'n/a' : `${n.toFixed(1)} s`);
@@ -49,6 +58,7 @@ function cellSection(cell: Cell): string[] {
     row('crossroot', esc(cell.crossroot)),
     row('chrootless build', secs(cell.seconds.chrootless)),
     row('reference build', secs(cell.seconds.reference)),
+    row('reference emulator', emulatorText(cell.emulator)),
     '</tbody></table>',
     '</section>',
   ];

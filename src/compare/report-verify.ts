@@ -15,7 +15,11 @@
 //          "mirrors": ["deb URI SUITE COMPONENT...", ...],
 //          "lockfile": { "name": string, "sha256": hex } | null   (sha256 of the lockfile's text),
 //          "crossroot": string   (package.json version),
-//          "seconds": { "chrootless": number|null, "reference": number|null } }
+//          "seconds": { "chrootless": number|null, "reference": number|null },
+//          "emulator": { "kind": "native"|"host"|"archive", "package": string|null,
+//                        "version": string|null, "path": string|null, "origin": string } | null }
+//          (emulator: which qemu-user ran the reference — "host": the host's binfmt_misc entry
+//          named in origin; "archive": the .deb at origin, registered for that build only)
 
 import type { Cell } from './cell.js';
 import type { Comparison } from './compare.js';

@@ -8,37 +8,66 @@ import { hostArchitecture } from '../host/arch.js';
 import { ARCHITECTURES } from '../host/architectures.js';
 import { foregroundChild } from '../host/interrupt.js';
 import { findProgram } from '../host/programs.js';
+import { spawnWithPrivateBinfmt, type PrivateBinfmt } from './private-binfmt.js';
 import { SANDBOX_CAPABILITIES } from './sandbox.js';
 
 /**
- * Whether binaries of `arch` can run here (natively or through binfmt_misc/qemu-user),
- * asked the way arch-test does; exit-4 error with the exact fix when not.
+ * Whether binaries of `arch` run here (natively or through the host's binfmt_misc/qemu-user),
+ * asked the way arch-test does: false when arch-test says no, does not know the architecture
+ * (bookworm's knows no loong64), or is not installed.
  */
-export async function ensureCanRun(arch: string, purpose = 'the reference build'): Promise<void> {
-  if (arch === hostArchitecture()) return;
+export async function hostCanRun(arch: string): Promise<boolean> {
+  if (arch === hostArchitecture()) return true;
   const archTest = findProgram('arch-test');
-  if (archTest === undefined) {
-    throw new CrossrootError('HOST_MISSING_ARCH_TEST', 'arch-test is needed to check for qemu-user: apt-get install arch-test qemu-user-static binfmt-support');
-  }
-  const ok = await new Promise<boolean>((resolve) => {
+  if (archTest === undefined) return false;
+  return new Promise<boolean>((resolve) => {
     const child = spawn(archTest, [arch], { stdio: 'ignore' });
     child.on('error', () => resolve(false));
     child.on('close', (code) => resolve(code === 0));
   });
-  if (!ok) {
-    const qemu = ARCHITECTURES.get(arch)?.qemu;
-    const entry = qemu === undefined ? undefined : `/proc/sys/fs/binfmt_misc/qemu-${qemu}`;
-    const state = entry === undefined ? undefined : (await readFile(entry, 'utf8').catch(() => 'absent')).split('\n')[0];
-    throw new CrossrootError(
-      'HOST_NO_EMULATION',
-      `${arch} binaries cannot run on this ${hostArchitecture()} host (needed for ${purpose}): \`arch-test ${arch}\` fails` +
-        (entry === undefined ? '' : `; binfmt_misc ${entry}: ${state}`) +
-        ` (a qemu-user too old for ${arch}'s binaries, or none registered; \`crossroot build\` needs no emulation). Fix, as root:\n` +
-        '  apt-get install qemu-user-static binfmt-support\n' +
-        '  mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc   # if not mounted\n' +
-        '  update-binfmts --enable',
-    );
+}
+
+/**
+ * What to do when the host's binfmt_misc does not run `arch`: the entry's state decides
+ * (absent: install; disabled: enable that one entry; enabled: its qemu is too old for the
+ * target). armel and armhf share qemu-arm: the entry is named, never switched here.
+ */
+export async function emulationFix(arch: string): Promise<string> {
+  const qemu = ARCHITECTURES.get(arch)?.qemu;
+  if (qemu === undefined) return 'no qemu-user is known for it';
+  const entry = `/proc/sys/fs/binfmt_misc/qemu-${qemu}`;
+  const sharers = [...ARCHITECTURES.values()].filter((a) => a.qemu === qemu && a.debian !== arch).map((a) => a.debian);
+  const shared = sharers.length === 0 ? '' : ` (the entry ${arch} shares with ${sharers.join(', ')})`;
+  const text = await readFile(entry, 'utf8').catch(() => undefined);
+  if (text === undefined) {
+    const mounted = await readFile('/proc/sys/fs/binfmt_misc/status', 'utf8').then(() => true, () => false);
+    return `binfmt_misc has no ${entry}${shared}. Fix, as root:\n` +
+      '  apt-get install arch-test qemu-user-static binfmt-support\n' +
+      (mounted ? '' : '  mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc\n') +
+      `  update-binfmts --enable qemu-${qemu}`;
   }
+  if (!text.startsWith('enabled')) return `binfmt_misc ${entry}${shared} is disabled. Fix, as root: update-binfmts --enable qemu-${qemu}`;
+  const interpreter = /^interpreter (.*)$/m.exec(text)?.[1] ?? 'its interpreter';
+  return `binfmt_misc ${entry}${shared} is enabled, but its qemu (${interpreter}) cannot run ${arch}'s binaries: it is too old for them. ` +
+    'Installing qemu-user-static again does not help; `crossroot verify` takes a newer qemu from the suite\'s own archive by itself (as root, on Linux 6.7 or later). ' +
+    'Else install a newer qemu-user-static on the host (trixie\'s qemu-user and qemu-user-binfmt, 1:9.1 or later)';
+}
+
+/**
+ * Whether binaries of `arch` can run here (natively or through binfmt_misc/qemu-user),
+ * asked the way arch-test does; exit-4 error with the fix that fits the host's state when not.
+ */
+export async function ensureCanRun(arch: string, purpose = 'the reference build'): Promise<void> {
+  if (arch === hostArchitecture()) return;
+  if (findProgram('arch-test') === undefined) {
+    throw new CrossrootError('HOST_MISSING_ARCH_TEST', 'arch-test is needed to check for qemu-user: apt-get install arch-test qemu-user-static binfmt-support');
+  }
+  if (await hostCanRun(arch)) return;
+  throw new CrossrootError(
+    'HOST_NO_EMULATION',
+    `${arch} binaries cannot run on this ${hostArchitecture()} host (needed for ${purpose}): \`arch-test ${arch}\` fails; ` +
+      `${await emulationFix(arch)} (\`crossroot build\` needs no emulation)`,
+  );
 }
 
 /** What a session in a root may see of the host beyond its own tree. */
@@ -55,6 +84,8 @@ export interface RootAccess {
    * CAP_SYS_ADMIN or CAP_MKNOD reach the host from inside.
    */
   capabilities?: readonly string[];
+  /** Run in a user namespace whose own binfmt_misc holds this entry (a qemu the host has not registered). */
+  binfmt?: PrivateBinfmt;
 }
 
 /** A child's exit status as a shell reports it: 128 + the signal's number when one killed it. */
@@ -91,18 +122,22 @@ function rootArguments(root: string, argv: string[], env: Record<string, string>
 
 /**
  * Runs `argv` with `root` as `/` (read-write), fresh /proc and /dev, read-only /sys, no
- * network, and exactly `env` -- what `chroot ROOT CMD` gives mmdebstrap's root mode.
+ * network, and exactly `env` -- what `chroot ROOT CMD` gives mmdebstrap's root mode. With
+ * `binfmt`, foreign binaries run through that qemu, registered for this run only.
  * Resolves with the exit code and the tail of stderr.
  *
  * @example
  * await runInRoot('/tmp/root', ['dpkg', '--install', '--force-depends', '/var/cache/apt/archives/x.deb'], env);
  */
-export async function runInRoot(root: string, argv: string[], env: Record<string, string>): Promise<{ exitCode: number; stderr: string }> {
+export async function runInRoot(root: string, argv: string[], env: Record<string, string>, binfmt?: PrivateBinfmt): Promise<{ exitCode: number; stderr: string }> {
   const args = rootArguments(root, argv, env, { capabilities: SANDBOX_CAPABILITIES });
+  const child =
+    binfmt === undefined
+      ? spawn(bwrapProgram(), args, { stdio: ['ignore', 'ignore', 'pipe'] })
+      : await spawnWithPrivateBinfmt(bwrapProgram(), args, binfmt, ['ignore', 'ignore', 'pipe']);
   return new Promise((resolve, reject) => {
-    const child = spawn(bwrapProgram(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (c: Buffer) => {
+    child.stderr!.on('data', (c: Buffer) => {
       stderr = (stderr + c.toString()).slice(-65536);
     });
     child.on('error', reject);

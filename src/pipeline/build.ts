@@ -9,7 +9,9 @@ import type { Decompressor } from '../formats/compression.js';
 import { hostDecompressor } from '../host/decompress.js';
 import { extendedStates } from '../install/apt-state.js';
 import { cleanupRoot, passwdUid } from '../install/cleanup.js';
-import { ensureCanRun, runInRoot } from '../install/chroot.js';
+import { runInRoot } from '../install/chroot.js';
+import type { PrivateBinfmt } from '../install/private-binfmt.js';
+import { emulatorFor, type Emulator } from './emulator.js';
 import { removeOnInterrupt } from '../host/interrupt.js';
 import { workDirectoryPrefix } from '../host/stale.js';
 import { syncFileSystem } from '../host/sync.js';
@@ -64,6 +66,8 @@ export interface BuildOptions extends ResolveOptions {
    * cache, so that publishing it is a rename even where TMPDIR is a tmpfs.
    */
   workParent?: string;
+  /** For the chroot installer: the qemu-user that runs the root's binaries (default: emulatorFor's choice). */
+  emulator?: Emulator;
 }
 
 /** The environment mmdebstrap gives dpkg and every maintainer script (notes §6). */
@@ -138,10 +142,18 @@ async function appendExtendedStates(root: TargetRoot, auto: string[], arch: stri
  * (everything read-only but the root), or the root's own dpkg inside it. `args` name .deb
  * files by their path inside the root.
  */
-async function runDpkg(installer: Installer, root: string, args: string[], env: Record<string, string>, what: string, toolsRoot: string, unsafeIo = false): Promise<void> {
+async function runDpkg(
+  installer: Installer,
+  root: string,
+  args: string[],
+  env: Record<string, string>,
+  what: string,
+  toolsRoot: string,
+  chroot: { binfmt?: PrivateBinfmt; unsafeIo?: boolean } = {},
+): Promise<void> {
   const r =
     installer === 'chroot'
-      ? await runInRoot(root, ['dpkg', ...(unsafeIo ? ['--force-unsafe-io'] : []), ...args], env)
+      ? await runInRoot(root, ['dpkg', ...(chroot.unsafeIo === true ? ['--force-unsafe-io'] : []), ...args], env, chroot.binfmt)
       : await runInSandbox(
           ['dpkg', '--force-not-root', '--force-script-chrootless', `--root=${root}`, `--log=${root}/var/log/dpkg.log`, ...args.map((a) => (a.startsWith('/') ? `${root}/${a}` : a))],
           { toolsRoot, writable: [root], cwd: root, env },
@@ -257,7 +269,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     }
     const env = buildEnvironment(opts.sourceDateEpoch);
     native = opts.installer === 'native' ? await NativeInstaller.open({ root, arch: opts.arch, sourceDateEpoch: opts.sourceDateEpoch, decompressor, env, toolsRoot }) : undefined;
-    if (opts.installer === 'chroot') await ensureCanRun(opts.arch);
+    const binfmt = opts.installer === 'chroot' ? (opts.emulator ?? (await emulatorFor(opts, log))).binfmt : undefined;
     // The packages where apt leaves them for dpkg (hard links into the cache where possible);
     // apt-get clean at the end removes them, as in mmdebstrap.
     await makeRootDirectory(guard, 'var/cache/apt/archives');
@@ -318,7 +330,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     if (native !== undefined) {
       await native.run({ action: 'install', forceDepends: true }, unpacked.map((u) => ({ deb: u.deb, unpacked: u })));
     } else {
-      await runDpkg(opts.installer, root, ['--install', '--force-depends', ...resolved.plan.stage1.records.map((r) => debInRoot(r.package))], env, 'dpkg --install of the essential set', toolsRoot, opts.unsafeIo);
+      await runDpkg(opts.installer, root, ['--install', '--force-depends', ...resolved.plan.stage1.records.map((r) => debInRoot(r.package))], env, 'dpkg --install of the essential set', toolsRoot, { binfmt, unsafeIo: opts.unsafeIo });
     }
     // The apt runs: the merged-usr hook's, then the second one. Each leaves extended_states.
     const manual = new Set(resolved.seeds.map((s) => s.relation.name));
@@ -331,7 +343,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
           else if (step.action === 'configure') await native.run({ action: 'configure', packages: step.arguments, noTriggers: true }, [], { frontendLocked: true });
           else await native.run({ action: 'configure', packages: 'pending' }, [], { frontendLocked: true });
         } else {
-          await runDpkg(opts.installer, root, aptStepArguments(step, debInRoot), { ...env, DPKG_FRONTEND_LOCKED: 'true' }, `dpkg ${step.action} (${step.packages.slice(0, 3).join(' ')}...)`, toolsRoot, opts.unsafeIo);
+          await runDpkg(opts.installer, root, aptStepArguments(step, debInRoot), { ...env, DPKG_FRONTEND_LOCKED: 'true' }, `dpkg ${step.action} (${step.packages.slice(0, 3).join(' ')}...)`, toolsRoot, { binfmt, unsafeIo: opts.unsafeIo });
         }
       }
       await appendExtendedStates(guard, run.unpack.filter((n) => !manual.has(n)), opts.arch);

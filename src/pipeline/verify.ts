@@ -17,11 +17,11 @@ import { CrossrootError } from '../errors.js';
 import { hostDecompressor } from '../host/decompress.js';
 import { writeFileAtomic } from '../host/atomic.js';
 import { crossrootVersion } from '../host/version.js';
-import { ensureCanRun } from '../install/chroot.js';
 import { manifestOf } from '../output/manifest.js';
 import type { SourceEntry } from '../repository/sources.js';
 import { formatLock } from '../resolve/lockfile.js';
 import { buildRoot, type BuildOptions } from './build.js';
+import { emulatorFor } from './emulator.js';
 import { resolveSuite, sourceEntries } from './resolve.js';
 
 export interface VerifyOptions extends Omit<BuildOptions, 'target'> {
@@ -63,6 +63,7 @@ export async function verifySuite(opts: VerifyOptions): Promise<Verification> {
     lockfile: null,
     crossroot: crossrootVersion(),
     seconds: { chrootless: null, reference: null },
+    emulator: null,
   };
   try {
     return await verifyCell(opts, cell);
@@ -76,9 +77,11 @@ export async function verifySuite(opts: VerifyOptions): Promise<Verification> {
 
 async function verifyCell(opts: VerifyOptions, cell: Cell): Promise<Verification> {
   cell.mirrors = (await sourceEntries(opts)).map(sourceLine);
-  // Before anything is downloaded or built: a runner without qemu-user/binfmt_misc for a
-  // foreign architecture can never make the reference, and says so at once.
-  await ensureCanRun(opts.arch);
+  // Before the packages are downloaded or built: which qemu-user will run the reference's
+  // binaries (the host's, or one from the suite's archive registered for this run only); a
+  // runner where none can run them never makes the reference, and says so at once.
+  const emulator = await emulatorFor(opts, opts.log);
+  cell.emulator = { kind: emulator.kind, package: emulator.package, version: emulator.version, path: emulator.path, origin: emulator.origin };
   const resolved = await resolveSuite(opts);
   const lockName = `${opts.suite}-${opts.arch}-${opts.variant}.lock`;
   const lockText = formatLock(resolved.lock);
@@ -96,7 +99,7 @@ async function verifyCell(opts: VerifyOptions, cell: Cell): Promise<Verification
   opts.log?.(`building the chrootless root (${opts.installer} installer)`);
   await timed('chrootless', () => buildRoot({ ...opts, target: chrootless }, resolved));
   opts.log?.('building the reference root (dpkg inside the root)');
-  await timed('reference', () => buildRoot({ ...opts, installer: 'chroot', target: reference }, resolved));
+  await timed('reference', () => buildRoot({ ...opts, installer: 'chroot', target: reference, emulator }, resolved));
   const decompressor = hostDecompressor();
   for (const [name, tar] of [['chrootless', chrootless], ['reference', reference]] as const) {
     await writeFileAtomic(join(opts.report, `${name}.manifest`), await manifestOf(createReadStream(tar), { file: tar }));

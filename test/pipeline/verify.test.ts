@@ -1,5 +1,5 @@
 // The README's main command end to end: verify bookworm arm64 essential, and check its verdict.
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,15 @@ describe('crossroot verify --arch arm64 --variant essential bookworm (the main j
     // The reference is the normal build: byte-identical to mmdebstrap --mode=root (under qemu).
     const mm = await mmdebstrapTarball({ mode: 'root', arch: 'arm64', variant: 'essential', sourceDateEpoch: 1_700_000_000 });
     expect((await run('cmp', [mm, join(report, 'reference.tar')])).code).toBe(0);
+    // Which qemu built the reference: the host's binfmt entry, its binary and the package that
+    // ships it, as /proc and dpkg-query say; report.html names them too.
+    const cell = (JSON.parse(await readFile(join(report, 'report.json'), 'utf8')) as { cell: { emulator: Record<string, string> } }).cell;
+    const interpreter = /^interpreter (.*)$/m.exec(await readFile('/proc/sys/fs/binfmt_misc/qemu-aarch64', 'utf8'))![1]!;
+    const binary = await realpath(interpreter);
+    const owner = (await run('dpkg-query', ['-S', binary])).stdout.split(':')[0]!;
+    const version = (await run('dpkg-query', ['-W', '-f', '${Version}', owner])).stdout;
+    expect(cell.emulator).toEqual({ kind: 'host', package: owner, version, path: binary, origin: 'binfmt_misc /proc/sys/fs/binfmt_misc/qemu-aarch64' });
+    expect(await readFile(join(report, 'report.html'), 'utf8')).toContain(`${owner} ${version}: <code>${binary}</code> (the host's binfmt_misc`);
     // The manifests have one line per member.
     const manifest = (await readFile(join(report, 'reference.manifest'), 'utf8')).trim().split('\n');
     const listing = (await run('tar', ['-tf', join(report, 'reference.tar')])).stdout.trim().split('\n');

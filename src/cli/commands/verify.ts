@@ -14,11 +14,16 @@ inside the root, qemu-user for a foreign architecture: crossroot reference) from
 set, and compare the two tarballs member by member. Exit 0 only if they are identical,
 1 if they differ.
 
+The reference's qemu-user: the host's binfmt_misc entry when arch-test says it runs the
+target; else a static qemu-user from SUITE's own archive for this host's architecture
+(verified and cached like any package, CACHE/qemu-v1/), registered in a binfmt_misc of
+crossroot's own (a user namespace; Linux 6.7 or later, as root) and never in the host's.
+
 The report directory gets: the lockfile, chrootless.tar and reference.tar, their manifests
 (one line per member: TYPE MODE UID:GID SIZE MTIME SHA256 PATH), report.txt, report.json,
 junit.xml (one failing test case per differing member) and report.html. report.json and
 report.html name the cell (suite, architecture, variant, mirrors, lockfile digest, crossroot
-version, seconds per build); report.html names the package shipping each differing member.
+version, seconds per build, the reference's qemu: package, version, binary, origin); report.html names the package shipping each differing member.
 When the host lacks something (exit 4), report.json is still written, with the verdict
 "host-error" and the message, for 'crossroot summary'.
 
