@@ -35,6 +35,8 @@ export interface RootTarballOptions {
    * `0000000`). A compressor the tree lacks is the host's. Default (or `/`): the host's programs.
    */
   toolsRoot?: string;
+  /** Write plain tar whatever TARGET's name (`--format tar` with a name no tarball's). */
+  plain?: boolean;
 }
 
 /** A program of the tools tree, started in the sandbox; `undefined` when the tree lacks it. */
@@ -158,7 +160,7 @@ export async function writeRootTarball(root: string, target: string, opts: RootT
   if (!Number.isSafeInteger(sde) || sde < 0 || sde > MAX_HEADER_MTIME) {
     throw new CrossrootError('USAGE_SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH ${sde} is not a whole number of seconds in 0..${MAX_HEADER_MTIME}`);
   }
-  const compressor = compressorFor(target);
+  const compressor = opts.plain === true ? undefined : compressorFor(target);
   const tools = opts.toolsRoot === undefined || resolve(opts.toolsRoot) === '/' ? undefined : sandboxDirectory(opts.toolsRoot, 'the tools root');
   let rootStat;
   try {

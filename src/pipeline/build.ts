@@ -24,8 +24,7 @@ import { divertStartStopDaemon } from '../install/start-stop-daemon.js';
 import { stagePackage, unpackAll, type StagedPackage } from '../install/unpack.js';
 import { PREPARED_DIR, PreparedStore, type PreparedPackage } from '../install/prepared.js';
 import pLimit from 'p-limit';
-import { writeRootDirectory } from '../output/directory.js';
-import { writeRootTarball } from '../output/tarball.js';
+import { chooseFormat } from '../output/format.js';
 import { downloadAll, type DownloadProgress } from '../repository/download.js';
 import { archiveFileName, type DpkgStep } from '../resolve/order.js';
 import { resolveSuite, type ResolveOptions, type Resolved } from './resolve.js';
@@ -39,8 +38,10 @@ import { toolsRootFor, type ToolsRootChoice } from './tools-root.js';
 export type Installer = 'native' | 'dpkg' | 'chroot';
 
 export interface BuildOptions extends ResolveOptions {
-  /** A `.tar`, `.tar.gz`, `.tar.xz`, `.tar.zst` file, or a directory. */
+  /** A tarball (`.tar`, `.tar.gz`, ...), a directory, or another format's file (output/format.ts). */
   target: string;
+  /** mmdebstrap's `--format` (default `auto`: chosen from TARGET, as mmdebstrap chooses). */
+  format?: string;
   installer: Installer;
   sourceDateEpoch: number;
   jobs: number;
@@ -167,6 +168,8 @@ async function whenNoSpace(err: unknown, target: string): Promise<unknown> {
  */
 export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<Resolved> {
   const log = opts.log ?? (() => {});
+  // Before anything is downloaded: an unknown --format or a tarball crossroot cannot write is a usage error.
+  const format = await chooseFormat(opts.target, opts.format);
   await removeStaleWork({ cacheDir: opts.cache.dir, target: opts.target, log });
   const resolved = given ?? (await resolveSuite(opts));
   const toolsRoot = await toolsRootFor(opts, buildRoot, resolved);
@@ -306,12 +309,14 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     log('cleaning up');
     // apt's _apt is the tools' apt's (mmdebstrap's apt runs outside the root, as its host's).
     await cleanupRoot(root, { aptSandboxUid: (await passwdUid(join(toolsRoot, 'etc/passwd'), '_apt')) ?? 0 });
-    log(`writing ${opts.target}`);
-    if (/\.(tar|tgz|txz|tzst)$|\.tar\.(gz|xz|zst)$/.test(opts.target)) {
-      await writeRootTarball(root, opts.target, { sourceDateEpoch: opts.sourceDateEpoch, toolsRoot, devHeaders: resolved.layout.devHeaders, tarStyle: resolved.layout.tar });
-    } else {
-      await writeRootDirectory(root, opts.target, { devices: opts.devices ?? true });
-    }
+    log(`writing ${opts.target} (${format.kind})`);
+    await format.write(root, opts.target, {
+      sourceDateEpoch: opts.sourceDateEpoch,
+      toolsRoot,
+      devHeaders: resolved.layout.devHeaders,
+      tarStyle: resolved.layout.tar,
+      devices: opts.devices,
+    });
   } catch (err) {
     throw await whenNoSpace(err, opts.target);
   } finally {
