@@ -6,6 +6,8 @@ import { parseLock, type Lock } from '../../resolve/lockfile.js';
 import { buildRoot, type Installer } from '../../pipeline/build.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { FORMAT_NAMES } from '../../output/format.js';
+import { hookList } from '../../install/hooks/hook-list.js';
+import { HOOK_HELP, HOOK_OPTIONS, hookArguments } from '../hook-options.js';
 import { TARBALL_SUFFIXES } from '../../output/compressor.js';
 import { ARCHIVE_HELP, ARCHIVE_OPTIONS, MIRROR_HELP, jobsOption, resolveOptions, toolsRootOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
@@ -26,7 +28,7 @@ mmdebstrap's: sorted, pax, numeric owners, mtimes clamped to SOURCE_DATE_EPOCH, 
 synthesised). TARGET appears only when the build is complete.
 
 Options:
-${ARCHIVE_HELP}${FORMAT_HELP}  --lock FILE          install exactly the packages of FILE (from 'crossroot resolve --lock'):
+${ARCHIVE_HELP}${FORMAT_HELP}${HOOK_HELP}  --lock FILE          install exactly the packages of FILE (from 'crossroot resolve --lock'):
                        --arch, --variant and --include default to the lock's and must match
                        it; every locked file must be in the mirror's index with its SHA256
   --installer native|dpkg
@@ -45,13 +47,18 @@ Build the same root the normal way: the same skeleton, pre-extraction, cleanup a
 does. This is the reference a chrootless build is compared with.
 
 Options:
-${ARCHIVE_HELP}${FORMAT_HELP}${MIRROR_HELP}`;
+${ARCHIVE_HELP}${FORMAT_HELP}${HOOK_HELP}${MIRROR_HELP}`;
 
 /** build and reference share everything but the installer. */
 function buildLike(name: 'build' | 'reference'): Command['run'] {
   return async (args) => {
     const extra: Record<string, { type: 'string' }> = name === 'build' ? { installer: { type: 'string' }, lock: { type: 'string' } } : {};
-    const { values, positionals } = parseCommandArgs(args, { ...ARCHIVE_OPTIONS, format: { type: 'string' }, ...extra });
+    const options = { ...ARCHIVE_OPTIONS, ...HOOK_OPTIONS, format: { type: 'string' }, ...extra } as const;
+    const { values, positionals } = parseCommandArgs(args, options);
+    const warn = (m: string) => process.stderr.write(`crossroot: ${m}\n`);
+    const hooks = hookList(hookArguments(args, options), warn);
+    const outsideSandbox = values['hooks-outside-sandbox'] === true;
+    if (outsideSandbox) warn('WARNING: --hooks-outside-sandbox: hooks run on this host with your rights, not in the sandbox; a hook can change anything here');
     const [suite, target, ...mirrors] = positionals;
     if (suite === undefined || target === undefined) throw new CrossrootError('USAGE_ARGS', `${name} needs SUITE and TARGET (see --help)`);
     const installer = name === 'reference' ? 'chroot' : (((values as Record<string, unknown>).installer as string | undefined) ?? 'native');
@@ -81,6 +88,9 @@ function buildLike(name: 'build' | 'reference'): Command['run'] {
       ...opts,
       target,
       format: (values as Record<string, unknown>).format as string | undefined,
+      hooks,
+      hooksOutsideSandbox: outsideSandbox,
+      hookOutput: (c) => process.stderr.write(c),
       installer: installer as Installer,
       // Without SOURCE_DATE_EPOCH, mmdebstrap uses the current time; so does crossroot (cli/ may read the clock).
       sourceDateEpoch: sde !== undefined ? Number(sde) : Math.floor(Date.now() / 1000),
