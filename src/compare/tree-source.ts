@@ -28,7 +28,7 @@ export interface TreeSource {
  * stream that will never end (Node then drains its event loop and exits 0, which for compare
  * would read as "identical").
  */
-async function* tarMembers(path: string, source: () => AsyncIterable<Buffer>): AsyncGenerator<TreeMember> {
+async function* tarMembers(path: string, source: () => AsyncIterable<Buffer>, ownerNames = true): AsyncGenerator<TreeMember> {
   const ctx = { file: path };
   let last: string | undefined;
   let sourceError: unknown;
@@ -79,7 +79,13 @@ async function* tarMembers(path: string, source: () => AsyncIterable<Buffer>): A
   });
   for await (const { entry, body } of guarded(readTar(bytes, ctx))) {
     last = entry.path;
-    yield { member: memberFromTarEntry(entry), body: guarded(body[Symbol.asyncIterator]()) };
+    const member = memberFromTarEntry(entry);
+    // A format without owner names records none, as a directory (compare then skips them).
+    if (!ownerNames) {
+      delete member.uname;
+      delete member.gname;
+    }
+    yield { member, body: guarded(body[Symbol.asyncIterator]()) };
   }
 }
 
@@ -97,5 +103,5 @@ async function* tarMembers(path: string, source: () => AsyncIterable<Buffer>): A
 export async function openTree(path: string, options: { decompressor: Decompressor }): Promise<TreeSource> {
   const reader = await readerFor(path);
   if (reader.kind === 'directory') return { label: path, format: 'directory', members: () => walkDirectory(path) };
-  return { label: path, format: reader.label, members: () => tarMembers(path, () => reader.bytes(options.decompressor)) };
+  return { label: path, format: reader.label, members: () => tarMembers(path, () => reader.bytes(options.decompressor), reader.ownerNames) };
 }

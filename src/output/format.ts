@@ -8,10 +8,12 @@ import type { Compression, Decompressor } from '../formats/compression.js';
 import { compressionByName, compressorFor, isTarballName, TARBALL_SUFFIXES } from './compressor.js';
 import { writeRootDirectory } from './directory.js';
 import type { DevHeaderMagic } from './dev-entries.js';
-import { writeRootTarball, type TarStyle } from './tarball.js';
+import { approxDiskUsage } from './disk-usage.js';
+import { programOutput } from './image-tar.js';
+import { writeRootTarball, type ImageWriter, type TarStyle } from './tarball.js';
 
 /** What a root is written as. `null` writes nothing (mmdebstrap's, for hooks that copy out). */
-export type OutputKind = 'directory' | 'tar' | 'null';
+export type OutputKind = 'directory' | 'tar' | 'squashfs' | 'ext2' | 'null';
 
 /** Everything a writer may need besides the root and the target. */
 export interface WriteContext {
@@ -28,7 +30,13 @@ export interface WriteContext {
 /** How `compare` reads an output: walked as a directory, or as a tar byte stream. */
 export type OutputReader =
   | { kind: 'directory' }
-  | { kind: 'tar'; label: string; bytes: (decompressor: Decompressor) => AsyncIterable<Buffer> };
+  | {
+      kind: 'tar';
+      label: string;
+      bytes: (decompressor: Decompressor) => AsyncIterable<Buffer>;
+      /** false: the format stores no owner names (the tar stream's are made up: sqfs2tar writes "0"). */
+      ownerNames?: boolean;
+    };
 
 /** One output format. */
 export interface OutputFormat {
@@ -67,6 +75,56 @@ const TAR: OutputFormat = {
     }),
 };
 
+/** The tar writer's options for an image format. */
+function imageOptions(ctx: WriteContext, image: ImageWriter) {
+  return { sourceDateEpoch: ctx.sourceDateEpoch, toolsRoot: ctx.toolsRoot, devHeaders: ctx.devHeaders, tarStyle: ctx.tarStyle, image };
+}
+
+/**
+ * mmdebstrap 1.3.5's squashfs: the root's tar stream (./dev headers included; xattrs but the
+ * `system.*` ones, which tar2sqfs cannot store, 5817-5825) into squashfs-tools-ng's tar2sqfs
+ * with its options (6094-6099). tar2sqfs is the host's (as mmdebstrap's, on its host).
+ */
+const SQUASHFS: OutputFormat = {
+  kind: 'squashfs',
+  names: ['squashfs', 'sqfs'],
+  suffixes: ['.squashfs', '.sqfs'],
+  write: (root, target, ctx) =>
+    writeRootTarball(
+      root,
+      target,
+      imageOptions(ctx, {
+        name: 'tar2sqfs',
+        debianPackage: 'squashfs-tools-ng',
+        tarXattrs: ['--xattrs', '--xattrs-exclude=system.*'],
+        args: (file) => ['--quiet', '--no-skip', '--force', '--exportable', '--compressor', 'xz', '--block-size', '1048576', file],
+      }),
+    ),
+};
+
+/**
+ * mmdebstrap 1.3.5's ext2: the root's tar stream without xattrs (genext2fs has none, 5826)
+ * into `genext2fs -B 1024 -b N -i 16384 -a - TARGET` (6100-6104), N = `approx_disk_usage`.
+ */
+const EXT2: OutputFormat = {
+  kind: 'ext2',
+  names: ['ext2'],
+  suffixes: ['.ext2'],
+  async write(root, target, ctx) {
+    const blocks = await approxDiskUsage(root);
+    await writeRootTarball(
+      root,
+      target,
+      imageOptions(ctx, {
+        name: 'genext2fs',
+        debianPackage: 'genext2fs',
+        tarXattrs: [],
+        args: (file) => ['-B', '1024', '-b', String(blocks), '-i', '16384', '-a', '-', file],
+      }),
+    );
+  },
+};
+
 const NULL: OutputFormat = {
   kind: 'null',
   names: ['null'],
@@ -75,7 +133,7 @@ const NULL: OutputFormat = {
 };
 
 /** Every format, in mmdebstrap's order of `@valid_formats`. */
-export const OUTPUT_FORMATS: readonly OutputFormat[] = [DIRECTORY, TAR, NULL];
+export const OUTPUT_FORMATS: readonly OutputFormat[] = [DIRECTORY, TAR, SQUASHFS, EXT2, NULL];
 
 /** The `--format` names, `auto` first. */
 export const FORMAT_NAMES: readonly string[] = ['auto', ...OUTPUT_FORMATS.flatMap((f) => f.names)];
@@ -144,10 +202,25 @@ export async function readerFor(path: string): Promise<OutputReader> {
   try {
     const st = await stat(path);
     if (st.isDirectory()) return { kind: 'directory' };
-    head = await headOf(path, 8);
+    head = await headOf(path, 1082);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new CrossrootError('FORMAT_INPUT', e.code === 'ENOENT' ? 'no such file or directory' : `cannot open: ${e.message}`, { file: path });
+  }
+  // squashfs: "hsqs" at 0 (squashfs 4 superblock). Read back by squashfs-tools-ng's sqfs2tar,
+  // the root inode as "./" (its metadata kept), hard links as hard links.
+  if (head.subarray(0, 4).toString('latin1') === 'hsqs') {
+    return {
+      kind: 'tar',
+      label: 'squashfs',
+      bytes: () => programOutput('sqfs2tar', ['--no-skip', '--root-becomes', '.', path], 'squashfs-tools-ng', path),
+      ownerNames: false,
+    };
+  }
+  // ext2/3/4: the superblock's magic 0xEF53 at 1024 + 56. No reader yet: say so, rather than
+  // read the image as a tarball.
+  if (head.length >= 1082 && head.readUInt16LE(1080) === 0xef53) {
+    throw new CrossrootError('FORMAT_IMAGE', 'compare cannot read ext2/ext4 images yet (compare the tarball or a directory)', { file: path });
   }
   const found = head.length < 6 ? (compressionByName(path) ?? 'none') : sniffCompression(head);
   if (found === 'bzip2') throw new CrossrootError('FORMAT_COMPRESSION', 'bzip2 tarballs are not supported (use gzip, xz or zstd)', { file: path });

@@ -43,7 +43,7 @@ async function mmdebstrapChoice(given: string): Promise<string> {
 
 describe('--format auto chooses as mmdebstrap 1.3.5', () => {
   // Names the three former lists disagreed on (.taz, x.gz), every tar suffix, directories.
-  const targets = ['x.tar', 'x.tar.gz', 'x.tgz', 'x.taz', 'x.gz', 'x.tar.xz', 'x.txz', 'x.xz', 'x.tar.zst', 'x.zst', 'x', 'x.foo', 'existing.tar', '/dev/null'];
+  const targets = ['x.tar', 'x.tar.gz', 'x.tgz', 'x.taz', 'x.gz', 'x.tar.xz', 'x.txz', 'x.xz', 'x.tar.zst', 'x.zst', 'x.squashfs', 'x.sqfs', 'x.ext2', 'x', 'x.foo', 'existing.tar', '/dev/null'];
   it.skipIf(!HAVE_MMDEBSTRAP).each(targets)('%s — skipped without /usr/bin/mmdebstrap', async (t) => {
     const path = t.startsWith('/') ? t : join(work, t);
     expect((await chooseFormat(path)).kind).toBe(await mmdebstrapChoice(path));
@@ -65,7 +65,7 @@ describe('--format auto chooses as mmdebstrap 1.3.5', () => {
 
 describe('--format NAME', () => {
   it('takes mmdebstrap 1.3.5\'s names and aliases (its @valid_formats, sqfs and dir)', () => {
-    for (const n of ['auto', 'directory', 'dir', 'tar', 'null']) expect(FORMAT_NAMES).toContain(n);
+    for (const n of ['auto', 'directory', 'dir', 'tar', 'squashfs', 'sqfs', 'ext2', 'null']) expect(FORMAT_NAMES).toContain(n);
   });
   it('tar with a name no tarball\'s is accepted (mmdebstrap writes plain tar)', async () => {
     expect((await chooseFormat(join(work, 'rootfs.img'), 'tar')).kind).toBe('tar');
