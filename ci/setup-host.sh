@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 packages=(xz-utils zstd gpgv debian-archive-keyring bubblewrap qemu-user-static
           binfmt-support arch-test mmdebstrap dpkg-dev apt-utils python3 ca-certificates
-          chromium attr libxml2-utils diffoscope-minimal time binutils bc rsync git)
+          chromium attr libxml2-utils diffoscope-minimal time binutils bc rsync git
+          squashfs-tools-ng genext2fs e2fsprogs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")

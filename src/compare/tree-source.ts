@@ -1,15 +1,14 @@
-// Compare inputs — a tarball (tar(5): plain, gzip, xz, zstd) or a directory, readable more than once.
+// Compare inputs — any output the format registry reads (output/format.ts), readable more than once.
 
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import { CrossrootError, addContext } from '../errors.js';
-import type { Compression, Decompressor } from '../formats/compression.js';
+import { addContext } from '../errors.js';
+import type { Decompressor } from '../formats/compression.js';
+import { readerFor } from '../output/format.js';
 import { readTar } from '../formats/tar/read.js';
 import { walkDirectory } from './directory-walk.js';
 import { memberFromTarEntry, type TreeMember } from './member.js';
 
-/** What an input is: `directory`, or a tarball and its compression. */
-export type TreeFormat = 'directory' | 'tar' | 'tar.gz' | 'tar.xz' | 'tar.zst';
+/** What an input is, as reports name it: `directory`, `tar`, `tar.gz`, ... (output/format.ts). */
+export type TreeFormat = string;
 
 /** An opened input. `members()` starts a new pass over it each time it is called. */
 export interface TreeSource {
@@ -17,36 +16,6 @@ export interface TreeSource {
   label: string;
   format: TreeFormat;
   members(): AsyncIterable<TreeMember>;
-}
-
-const FORMAT_OF: Record<Compression, TreeFormat> = { none: 'tar', gzip: 'tar.gz', xz: 'tar.xz', zstd: 'tar.zst' };
-
-/** Compression from the first bytes (RFC 1952, xz-file-format, RFC 8878 magic numbers). */
-function sniff(head: Buffer): Compression | 'bzip2' {
-  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
-  if (head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return 'zstd';
-  if (head.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
-  return 'none';
-}
-
-/** Compression from the name, for inputs too short to carry a magic number. */
-function byExtension(path: string): Compression {
-  if (/\.(tar\.gz|tgz)$/.test(path)) return 'gzip';
-  if (/\.(tar\.xz|txz)$/.test(path)) return 'xz';
-  if (/\.(tar\.zst|tzst)$/.test(path)) return 'zstd';
-  return 'none';
-}
-
-async function headOf(path: string): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(6);
-    const { bytesRead } = await fh.read(buf, 0, 6, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }
 
 /**
@@ -59,7 +28,7 @@ async function headOf(path: string): Promise<Buffer> {
  * stream that will never end (Node then drains its event loop and exits 0, which for compare
  * would read as "identical").
  */
-async function* tarMembers(path: string, compression: Compression, decompressor: Decompressor): AsyncGenerator<TreeMember> {
+async function* tarMembers(path: string, source: () => AsyncIterable<Buffer>, ownerNames = true): AsyncGenerator<TreeMember> {
   const ctx = { file: path };
   let last: string | undefined;
   let sourceError: unknown;
@@ -85,7 +54,7 @@ async function* tarMembers(path: string, compression: Compression, decompressor:
         },
       );
     });
-  const raw = decompressor(compression, createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>, ctx);
+  const raw = source();
   const bytes = (async function* () {
     try {
       yield* raw;
@@ -110,33 +79,29 @@ async function* tarMembers(path: string, compression: Compression, decompressor:
   });
   for await (const { entry, body } of guarded(readTar(bytes, ctx))) {
     last = entry.path;
-    yield { member: memberFromTarEntry(entry), body: guarded(body[Symbol.asyncIterator]()) };
+    const member = memberFromTarEntry(entry);
+    // A format without owner names records none, as a directory (compare then skips them).
+    if (!ownerNames) {
+      delete member.uname;
+      delete member.gname;
+    }
+    yield { member, body: guarded(body[Symbol.asyncIterator]()) };
   }
 }
 
 /**
- * Opens a compare input: a directory, or a tarball whose compression is found from its magic
- * number (the extension only decides for a file shorter than one). Missing or unreadable
- * inputs are FORMAT_INPUT errors (exit 3); bzip2 is refused: there is no
- * decompressor for it here (Debian root tarballs are gzip, xz or zstd).
+ * Opens a compare input: a directory, or a file the output-format registry recognises by its
+ * content (output/format.ts: a tarball whose compression is found from its magic number, the
+ * extension deciding only for a file shorter than one). Missing or unreadable inputs are
+ * FORMAT_INPUT errors (exit 3); bzip2 is refused: there is no decompressor for it here
+ * (Debian root tarballs are gzip, xz or zstd).
  *
  * @example
  * const a = await openTree('rootfs.tar.zst', { decompressor: hostDecompressor() });
  * for await (const { member } of a.members()) console.log(member.name);
  */
 export async function openTree(path: string, options: { decompressor: Decompressor }): Promise<TreeSource> {
-  let isDir: boolean;
-  let head: Buffer;
-  try {
-    const st = await stat(path);
-    isDir = st.isDirectory();
-    head = isDir ? Buffer.alloc(0) : await headOf(path);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new CrossrootError('FORMAT_INPUT', e.code === 'ENOENT' ? 'no such file or directory' : `cannot open: ${e.message}`, { file: path });
-  }
-  if (isDir) return { label: path, format: 'directory', members: () => walkDirectory(path) };
-  const found = head.length < 6 ? byExtension(path) : sniff(head);
-  if (found === 'bzip2') throw new CrossrootError('FORMAT_COMPRESSION', 'bzip2 tarballs are not supported (use gzip, xz or zstd)', { file: path });
-  return { label: path, format: FORMAT_OF[found], members: () => tarMembers(path, found, options.decompressor) };
+  const reader = await readerFor(path);
+  if (reader.kind === 'directory') return { label: path, format: 'directory', members: () => walkDirectory(path) };
+  return { label: path, format: reader.label, members: () => tarMembers(path, () => reader.bytes(options.decompressor), reader.ownerNames) };
 }

@@ -35,6 +35,24 @@ export interface RootTarballOptions {
    * `0000000`). A compressor the tree lacks is the host's. Default (or `/`): the host's programs.
    */
   toolsRoot?: string;
+  /** Write plain tar whatever TARGET's name (`--format tar` with a name no tarball's). */
+  plain?: boolean;
+  /**
+   * Instead of writing the tar stream, feed it to an image tool that writes TARGET itself
+   * (tar2sqfs, genext2fs: mmdebstrap 6086-6104), with tar's xattr options for it.
+   */
+  image?: ImageWriter;
+}
+
+/** An image tool reading a tar stream on stdin and writing the file named in its arguments. */
+export interface ImageWriter {
+  readonly name: string;
+  /** Its arguments, given the file to write. */
+  args(file: string): string[];
+  /** The Debian package that ships it, for the HOST_ error's fix command. */
+  readonly debianPackage: string;
+  /** tar's xattr options for it (mmdebstrap 5817-5831): `--xattrs` and more, or none. */
+  readonly tarXattrs: readonly string[];
 }
 
 /** A program of the tools tree, started in the sandbox; `undefined` when the tree lacks it. */
@@ -67,7 +85,7 @@ const MMDEBSTRAP_1_3_5_TAR: TarStyle = { excludes: ['./dev'], sparse: false };
  * `--exclude=./dev` is always there, with or without the ./dev headers: the root's own /dev
  * (device nodes or nothing) never reaches the tarball.
  */
-export function gnuTarArguments(root: string, sourceDateEpoch: number, rootOwnedByRoot: boolean, style: TarStyle = MMDEBSTRAP_1_3_5_TAR): string[] {
+export function gnuTarArguments(root: string, sourceDateEpoch: number, rootOwnedByRoot: boolean, style: TarStyle = MMDEBSTRAP_1_3_5_TAR, xattrs: readonly string[] = ['--xattrs']): string[] {
   return [
     '--sort=name',
     `--mtime=@${sourceDateEpoch}`,
@@ -79,7 +97,7 @@ export function gnuTarArguments(root: string, sourceDateEpoch: number, rootOwned
     '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime',
     '-c',
     ...style.excludes.map((e) => `--exclude=${e}`),
-    '--xattrs',
+    ...xattrs,
     // mmdebstrap: a root not owned by uid 0 was built without (faked) root rights, so every
     // member is recorded as root's.
     ...(rootOwnedByRoot ? [] : ['--owner=0', '--group=0', '--numeric-owner']),
@@ -158,7 +176,7 @@ export async function writeRootTarball(root: string, target: string, opts: RootT
   if (!Number.isSafeInteger(sde) || sde < 0 || sde > MAX_HEADER_MTIME) {
     throw new CrossrootError('USAGE_SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH ${sde} is not a whole number of seconds in 0..${MAX_HEADER_MTIME}`);
   }
-  const compressor = compressorFor(target);
+  const compressor = opts.plain === true || opts.image !== undefined ? undefined : compressorFor(target);
   const tools = opts.toolsRoot === undefined || resolve(opts.toolsRoot) === '/' ? undefined : sandboxDirectory(opts.toolsRoot, 'the tools root');
   let rootStat;
   try {
@@ -169,12 +187,17 @@ export async function writeRootTarball(root: string, target: string, opts: RootT
   if (!rootStat.isDirectory()) throw new CrossrootError('INSTALL_TARBALL_ROOT', 'the root is not a directory', { file: root });
   const header = opts.devices === false ? Buffer.alloc(0) : devTarHeaders(sde, opts.devHeaders);
   const canonicalRoot = tools === undefined ? root : sandboxDirectory(root, 'the root');
-  const tarArgs = gnuTarArguments(canonicalRoot, sde, rootStat.uid === 0, opts.tarStyle);
+  const tarArgs = gnuTarArguments(canonicalRoot, sde, rootStat.uid === 0, opts.tarStyle, opts.image?.tarXattrs);
   let tarCommand = tools === undefined ? undefined : toolsProgram(tools, 'tar', tarArgs, canonicalRoot, tarEnvironment());
   if (tools !== undefined && tarCommand === undefined) {
     throw new CrossrootError('INSTALL_TOOLS_ROOT', 'the tools root has no tar (package tar)', { path: tools });
   }
   tarCommand ??= { program: gnuTar(), args: tarArgs };
+  const image = opts.image;
+  const imageProgram = image === undefined ? undefined : findProgram(image.name);
+  if (image !== undefined && imageProgram === undefined) {
+    throw new CrossrootError(`HOST_MISSING_${image.name.toUpperCase()}`, `${image.name} is needed to write this image: apt-get install ${image.debianPackage}`);
+  }
   const compCommand =
     compressor === undefined
       ? undefined
@@ -202,7 +225,23 @@ export async function writeRootTarball(root: string, target: string, opts: RootT
     let comp: ChildProcess | undefined;
     let copy: Promise<void>;
     let tar: ChildProcess;
-    if (compressor === undefined) {
+    if (image !== undefined) {
+      // The image tool writes the temporary file itself (by name); its stdout goes nowhere,
+      // as mmdebstrap's (6120).
+      tar = spawn(tarCommand.program, tarCommand.args, { stdio: ['ignore', 'pipe', 'pipe'], env: tarEnvironment() });
+      children.push(tar);
+      const archive = new PassThrough({ highWaterMark: 1 << 20 });
+      if (header.length > 0) archive.write(header);
+      tar.stdout!.pipe(archive);
+      // SOURCE_DATE_EPOCH: both tools take their timestamps from it (tar2sqfs's superblock
+      // modification time, genext2fs's superblock and inode times), as under mmdebstrap.
+      comp = spawn(imageProgram!, image.args(tmp), {
+        stdio: ['pipe', 'ignore', 'pipe'],
+        env: { ...compressorEnvironment(), SOURCE_DATE_EPOCH: String(sde) },
+      });
+      children.push(comp);
+      copy = pipeline(archive, comp.stdin!);
+    } else if (compressor === undefined) {
       // Headers first, then tar writes straight into the file after them: the child's stdout
       // shares this descriptor's offset, and nothing passes through this process.
       if (header.length > 0) await fh.write(header);
@@ -227,7 +266,7 @@ export async function writeRootTarball(root: string, target: string, opts: RootT
       copy = pipeline(archive, comp.stdin!);
     }
     const exits = [exitOf(tar, 'tar', target)];
-    if (comp !== undefined) exits.push(exitOf(comp, compressor!.name, target));
+    if (comp !== undefined) exits.push(exitOf(comp, image?.name ?? compressor!.name, target));
     for (const e of exits) e.catch(() => undefined); // judged below, after all have ended
     const copyError = await copy.then(
       () => undefined,

@@ -21,6 +21,8 @@ import { installLdSoCache } from '../install/ldconfig/index.js';
 import { MMDEBSTRAP_ENVIRONMENT } from '../install/maintscript.js';
 import { NativeInstaller, controlOnlyPackage } from '../install/native.js';
 import { runInSandbox } from '../install/sandbox.js';
+import type { Hook, HookStage } from '../install/hooks/hook-list.js';
+import { runHooks, type HookContext } from '../install/hooks/run-hooks.js';
 import { createSkeleton, mergedUsrDirectories } from '../install/skeleton.js';
 import { linkIntoRoot, makeRootDirectory, readRootFile, removeRootFile, writeRootFile } from '../install/root-files.js';
 import { TargetRoot } from '../install/target-root.js';
@@ -28,8 +30,7 @@ import { divertStartStopDaemon } from '../install/start-stop-daemon.js';
 import { stagePackage, unpackAll, type StagedPackage } from '../install/unpack.js';
 import { PREPARED_DIR, PreparedStore, type PreparedPackage } from '../install/prepared.js';
 import pLimit from 'p-limit';
-import { writeRootDirectory } from '../output/directory.js';
-import { writeRootTarball } from '../output/tarball.js';
+import { chooseFormat } from '../output/format.js';
 import { downloadAll, type DownloadProgress } from '../repository/download.js';
 import { archiveFileName, type DpkgStep } from '../resolve/order.js';
 import { resolveSuite, type ResolveOptions, type Resolved } from './resolve.js';
@@ -43,8 +44,10 @@ import { givenToolsRoot, toolsRootFor, type ToolsRootChoice } from './tools-root
 export type Installer = 'native' | 'dpkg' | 'chroot';
 
 export interface BuildOptions extends ResolveOptions {
-  /** A `.tar`, `.tar.gz`, `.tar.xz`, `.tar.zst` file, or a directory. */
+  /** A tarball (`.tar`, `.tar.gz`, ...), a directory, or another format's file (output/format.ts). */
   target: string;
+  /** mmdebstrap's `--format` (default `auto`: chosen from TARGET, as mmdebstrap chooses). */
+  format?: string;
   installer: Installer;
   sourceDateEpoch: number;
   jobs: number;
@@ -68,6 +71,12 @@ export interface BuildOptions extends ResolveOptions {
   workParent?: string;
   /** For the chroot installer: the qemu-user that runs the root's binaries (default: emulatorFor's choice). */
   emulator?: Emulator;
+  /** mmdebstrap's hooks, in order (install/hooks/hook-list.ts). */
+  hooks?: readonly Hook[];
+  /** WARNING: run hooks on the host, not in the sandbox (`--hooks-outside-sandbox`). */
+  hooksOutsideSandbox?: boolean;
+  /** What hooks print, as it comes. */
+  hookOutput?: (chunk: Buffer) => void;
 }
 
 /** The environment mmdebstrap gives dpkg and every maintainer script (notes §6). */
@@ -221,6 +230,8 @@ async function fetchAndPrepare(
  */
 export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<Resolved> {
   const log = opts.log ?? (() => {});
+  // Before anything is downloaded: an unknown --format or a tarball crossroot cannot write is a usage error.
+  const format = await chooseFormat(opts.target, opts.format);
   await removeStaleWork({ cacheDir: opts.cache.dir, target: opts.target, log });
   const resolved = given ?? (await resolveSuite(opts));
   // A tools root that has to be made first (once, cached) is mostly its dpkg on one core: this
@@ -294,6 +305,25 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
       if (i.exitCode !== 0) throw new CrossrootError('INSTALL_DPKG_FAILED', `installing the dummy usr-is-merged failed: ${i.stderr.trim()}`);
       await rm(dir, { recursive: true, force: true });
     }
+    const hookContext: HookContext = {
+      root,
+      mode: opts.installer === 'chroot' ? 'root' : 'chrootless',
+      env,
+      include: opts.include,
+      essential: resolved.plan.stage1.records.map((r) => debInRoot(r.package)),
+      suite: opts.suite,
+      arch: opts.arch,
+      variant: opts.variant,
+      scratch: staging.dir,
+      outsideSandbox: opts.hooksOutsideSandbox,
+      output: opts.hookOutput,
+    };
+    const hooks = async (stage: HookStage) => {
+      if (!(opts.hooks ?? []).some((h) => h.stage === stage)) return;
+      log(`running the ${stage} hooks`);
+      await runHooks(stage, opts.hooks!, hookContext);
+    };
+    await hooks('setup');
     const stage1 = resolved.plan.stage1.records.map((r: PackageRecord) => prepared(r.package) ?? deb(r.package));
     log(`unpacking ${stage1.length} packages`);
     const names = resolved.plan.stage1.records.map((r) => archiveFileName(r));
@@ -326,6 +356,7 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
     const undoSsd = resolved.layout.ssdDiversions
       ? await divertStartStopDaemon(guard, (args) => runInSandbox(['dpkg-divert', '--root', root, ...args], { toolsRoot, writable: [root], cwd: root, env }))
       : undefined;
+    await hooks('extract');
     log('installing the essential set (dpkg --install)');
     if (native !== undefined) {
       await native.run({ action: 'install', forceDepends: true }, unpacked.map((u) => ({ deb: u.deb, unpacked: u })));
@@ -333,8 +364,11 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
       await runDpkg(opts.installer, root, ['--install', '--force-depends', ...resolved.plan.stage1.records.map((r) => debInRoot(r.package))], env, 'dpkg --install of the essential set', toolsRoot, { binfmt, unsafeIo: opts.unsafeIo });
     }
     // The apt runs: the merged-usr hook's, then the second one. Each leaves extended_states.
+    // The user's essential hooks run between them (after the merged-usr essential hook's).
     const manual = new Set(resolved.seeds.map((s) => s.relation.name));
+    if (resolved.plan.mergedUsr === undefined) await hooks('essential');
     for (const run of [resolved.plan.mergedUsr, resolved.plan.stage2]) {
+      if (run === resolved.plan.stage2 && resolved.plan.mergedUsr !== undefined) await hooks('essential');
       if (run === undefined || run.steps.length === 0) continue;
       log(`apt's run: ${run.steps.map((s) => `${s.action} ${s.packages.length}`).join(', ')}`);
       for (const step of run.steps) {
@@ -348,25 +382,30 @@ export async function buildRoot(opts: BuildOptions, given?: Resolved): Promise<R
       }
       await appendExtendedStates(guard, run.unpack.filter((n) => !manual.has(n)), opts.arch);
     }
-    await undoSsd?.();
-    await removeRootFile(guard, 'usr/sbin/policy-rc.d');
     // The host's ldconfig cannot read another architecture's libraries (it leaves an empty
-    // cache): write the cache the target's own ldconfig would, from the final tree.
+    // cache): write the cache the target's own ldconfig would, from the tree apt left (before
+    // the customize hooks, which find the cache as mmdebstrap's find it).
     if (opts.installer !== 'chroot' && (await stat(join(root, 'etc/ld.so.cache')).catch(() => undefined)) !== undefined) {
       log('writing etc/ld.so.cache');
       await installLdSoCache(root, opts.arch);
     }
+    // mmdebstrap runs them with policy-rc.d and the start-stop-daemon diversion in place.
+    await hooks('customize');
+    await undoSsd?.();
+    await removeRootFile(guard, 'usr/sbin/policy-rc.d');
     log('cleaning up');
     // apt's _apt is the tools' apt's (mmdebstrap's apt runs outside the root, as its host's).
     await cleanupRoot(root, { aptSandboxUid: (await passwdUid(join(toolsRoot, 'etc/passwd'), '_apt')) ?? 0 });
-    log(`writing ${opts.target}`);
-    if (/\.(tar|tgz|txz|tzst)$|\.tar\.(gz|xz|zst)$/.test(opts.target)) {
-      await writeRootTarball(root, opts.target, { sourceDateEpoch: opts.sourceDateEpoch, toolsRoot, devHeaders: resolved.layout.devHeaders, tarStyle: resolved.layout.tar });
-    } else {
-      // dpkg did not sync what it wrote: the tree is, once, before it takes its final name.
-      if (opts.unsafeIo === true) await syncFileSystem(root);
-      await writeRootDirectory(root, opts.target, { devices: opts.devices ?? true });
-    }
+    log(`writing ${opts.target} (${format.kind})`);
+    // dpkg did not sync what it wrote (unsafeIo): the tree is, once, before it takes its final name.
+    if (opts.unsafeIo === true && format.kind === 'directory') await syncFileSystem(root);
+    await format.write(root, opts.target, {
+      sourceDateEpoch: opts.sourceDateEpoch,
+      toolsRoot,
+      devHeaders: resolved.layout.devHeaders,
+      tarStyle: resolved.layout.tar,
+      devices: opts.devices,
+    });
   } catch (err) {
     throw await whenNoSpace(err, opts.target);
   } finally {

@@ -91,6 +91,9 @@ export async function toolsRootFor(
     toolsRoot: 'host',
     devices: false,
     progress: undefined,
+    // The user's output choices and hooks are the target's, not the tools root's.
+    format: 'directory',
+    hooks: undefined,
   };
   // A build for the host's own architecture already resolved the same set (no lock: a lock
   // fixes the target's set, the tools root follows the mirror).

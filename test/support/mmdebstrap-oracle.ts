@@ -14,6 +14,10 @@ export interface MmdebstrapRun {
   arch: string;
   variant: 'essential' | 'buildd';
   sourceDateEpoch: number;
+  /** More mmdebstrap arguments (hooks), after the merged-usr hook directory. */
+  extra?: string[];
+  /** The TARGET's suffix, which chooses mmdebstrap's format (default `.tar`). */
+  suffix?: string;
 }
 
 /** The mirror lines both sides use: the host's bookworm, -updates and -security, as one argument. */
@@ -42,15 +46,15 @@ export async function mmdebstrapTarball(r: MmdebstrapRun): Promise<string> {
     .update(JSON.stringify({ ...r, lines, dates: await inReleaseDates(lines) }))
     .digest('hex')
     .slice(0, 16);
-  const out = join(CACHE, `${r.mode}-${r.arch}-${r.variant}-${key}.tar`);
+  const out = join(CACHE, `${r.mode}-${r.arch}-${r.variant}-${key}${r.suffix ?? '.tar'}`);
   if ((await stat(out).catch(() => undefined)) !== undefined) return out;
   await mkdir(CACHE, { recursive: true });
-  const tmp = `${out}.tmp-${process.pid}.tar`;
+  const tmp = `${out}.tmp-${process.pid}${r.suffix ?? '.tar'}`;
   // Root mode runs the target's binaries (qemu-user for a foreign architecture).
   const res = await withEmulation(r.mode === 'root' ? r.arch : hostArchitecture(), () =>
     run(
       'mmdebstrap',
-      [`--mode=${r.mode}`, `--variant=${r.variant}`, `--arch=${r.arch}`, '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr', 'bookworm', tmp, lines],
+      [`--mode=${r.mode}`, `--variant=${r.variant}`, `--arch=${r.arch}`, '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr', ...(r.extra ?? []), 'bookworm', tmp, lines],
       { env: { ...process.env, SOURCE_DATE_EPOCH: String(r.sourceDateEpoch) } },
     ),
   );

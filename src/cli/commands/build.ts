@@ -5,8 +5,15 @@ import { CrossrootError } from '../../errors.js';
 import { parseLock, type Lock } from '../../resolve/lockfile.js';
 import { buildRoot, type Installer } from '../../pipeline/build.js';
 import { parseCommandArgs, type Command } from '../command.js';
+import { FORMAT_NAMES } from '../../output/format.js';
+import { hookList } from '../../install/hooks/hook-list.js';
+import { HOOK_HELP, HOOK_OPTIONS, hookArguments } from '../hook-options.js';
+import { TARBALL_SUFFIXES } from '../../output/compressor.js';
 import { ARCHIVE_HELP, ARCHIVE_OPTIONS, MIRROR_HELP, jobsOption, resolveOptions, toolsRootOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
+
+const FORMAT_HELP = `  --format NAME        ${FORMAT_NAMES.join(' | ')} (default: auto, from TARGET)
+`;
 
 const HELP = `Usage: crossroot build [OPTIONS] SUITE TARGET [MIRROR...]
 
@@ -14,13 +21,14 @@ Build a root file system for SUITE without running any binary of the target arch
 packages are unpacked by crossroot and their maintainer scripts run on the host with
 DPKG_ROOT set, inside a bwrap sandbox where everything but the new root is read-only.
 
-TARGET ending in .tar, .tar.gz, .tar.xz or .tar.zst is a tarball (written like mmdebstrap's:
-sorted, pax, numeric owners, mtimes clamped to SOURCE_DATE_EPOCH, /dev entries synthesised);
-anything else is a directory (it must not exist, or be empty). TARGET appears only when the
-build is complete.
+The output format is chosen as mmdebstrap chooses it (--format auto): /dev/null writes
+nothing; an existing directory, or a name with no known suffix, is a directory (it must not
+exist, or be empty); ${TARBALL_SUFFIXES.join(', ')} (and .gz, .xz, .zst) is a tarball (written like
+mmdebstrap's: sorted, pax, numeric owners, mtimes clamped to SOURCE_DATE_EPOCH, /dev entries
+synthesised). TARGET appears only when the build is complete.
 
 Options:
-${ARCHIVE_HELP}  --lock FILE          install exactly the packages of FILE (from 'crossroot resolve --lock'):
+${ARCHIVE_HELP}${FORMAT_HELP}${HOOK_HELP}  --lock FILE          install exactly the packages of FILE (from 'crossroot resolve --lock'):
                        --arch, --variant and --include default to the lock's and must match
                        it; every locked file must be in the mirror's index with its SHA256
   --installer native|dpkg
@@ -39,13 +47,18 @@ Build the same root the normal way: the same skeleton, pre-extraction, cleanup a
 does. This is the reference a chrootless build is compared with.
 
 Options:
-${ARCHIVE_HELP}${MIRROR_HELP}`;
+${ARCHIVE_HELP}${FORMAT_HELP}${HOOK_HELP}${MIRROR_HELP}`;
 
 /** build and reference share everything but the installer. */
 function buildLike(name: 'build' | 'reference'): Command['run'] {
   return async (args) => {
-    const extra = name === 'build' ? { installer: { type: 'string' }, lock: { type: 'string' } } : {};
-    const { values, positionals } = parseCommandArgs(args, { ...ARCHIVE_OPTIONS, ...extra } as typeof ARCHIVE_OPTIONS);
+    const extra: Record<string, { type: 'string' }> = name === 'build' ? { installer: { type: 'string' }, lock: { type: 'string' } } : {};
+    const options = { ...ARCHIVE_OPTIONS, ...HOOK_OPTIONS, format: { type: 'string' }, ...extra } as const;
+    const { values, positionals } = parseCommandArgs(args, options);
+    const warn = (m: string) => process.stderr.write(`crossroot: ${m}\n`);
+    const hooks = hookList(hookArguments(args, options), warn);
+    const outsideSandbox = values['hooks-outside-sandbox'] === true;
+    if (outsideSandbox) warn('WARNING: --hooks-outside-sandbox: hooks run on this host with your rights, not in the sandbox; a hook can change anything here');
     const [suite, target, ...mirrors] = positionals;
     if (suite === undefined || target === undefined) throw new CrossrootError('USAGE_ARGS', `${name} needs SUITE and TARGET (see --help)`);
     const installer = name === 'reference' ? 'chroot' : (((values as Record<string, unknown>).installer as string | undefined) ?? 'native');
@@ -74,6 +87,10 @@ function buildLike(name: 'build' | 'reference'): Command['run'] {
     await buildRoot({
       ...opts,
       target,
+      format: (values as Record<string, unknown>).format as string | undefined,
+      hooks,
+      hooksOutsideSandbox: outsideSandbox,
+      hookOutput: (c) => process.stderr.write(c),
       installer: installer as Installer,
       // Without SOURCE_DATE_EPOCH, mmdebstrap uses the current time; so does crossroot (cli/ may read the clock).
       sourceDateEpoch: sde !== undefined ? Number(sde) : Math.floor(Date.now() / 1000),
