@@ -10,6 +10,8 @@ export interface Placement {
   path: string;
   /** The member's path inside the root, normalised (`usr/bin/x`, '' for the root itself). */
   inRoot: string;
+  /** In-root paths of the symlinks followed on the way to the parent, in order. */
+  symlinks: string[];
 }
 
 const MAX_SYMLINKS = 40; // as Linux's MAXSYMLINKS
@@ -57,12 +59,22 @@ export class TargetRoot {
    * const { path } = await root.place('./bin/sh', { file: 'dash.deb' }); // ROOT/usr/bin/sh on merged /usr
    */
   async place(name: string, ctx: ErrorContext, knownDirs?: Set<string>): Promise<Placement> {
+    return this.placeSync(name, ctx, knownDirs);
+  }
+
+  /**
+   * place() without a turn of the event loop: a caller that creates what it placed in the
+   * same synchronous stretch knows that no other writer changed the path in between (a
+   * missing parent cannot become a symlink before it makes it).
+   */
+  placeSync(name: string, ctx: ErrorContext, knownDirs?: Set<string>): Placement {
     const rel = normaliseMember(name, ctx);
-    if (rel === '') return { path: this.root, inRoot: '' };
+    if (rel === '') return { path: this.root, inRoot: '', symlinks: [] };
     const parts = rel.split('/');
     const last = parts.pop()!;
-    const parent = this.#resolveDir(parts, ctx, name, 0, knownDirs);
-    return { path: this.hostPath(parent === '' ? last : `${parent}/${last}`), inRoot: parent === '' ? last : `${parent}/${last}` };
+    const symlinks: string[] = [];
+    const parent = this.#resolveDir(parts, ctx, name, 0, knownDirs, symlinks);
+    return { path: this.hostPath(parent === '' ? last : `${parent}/${last}`), inRoot: parent === '' ? last : `${parent}/${last}`, symlinks };
   }
 
   /**
@@ -70,7 +82,7 @@ export class TargetRoot {
    * does (never lexically: `l1/..` where l1 is a symlink means the parent of l1's target).
    * Symlinks are followed, absolute targets from the root; `..` above the root is refused.
    */
-  #resolveDir(parts: string[], ctx: ErrorContext, member: string, depth: number, knownDirs?: Set<string>): string {
+  #resolveDir(parts: string[], ctx: ErrorContext, member: string, depth: number, knownDirs: Set<string> | undefined, symlinks: string[]): string {
     // Synchronous on purpose: thousands of small lstat calls are much faster without the
     // thread pool hop, and nothing else can run meanwhile that would change the answer.
     const cur: string[] = [];
@@ -97,11 +109,12 @@ export class TargetRoot {
       if (!st.isSymbolicLink()) throw new CrossrootError('INSTALL_UNSAFE_PATH', `${next} is not a directory`, { ...ctx, path: member });
       if (depth >= MAX_SYMLINKS) throw new CrossrootError('INSTALL_UNSAFE_PATH', 'too many levels of symbolic links', { ...ctx, path: member });
       const target = readlinkSync(this.hostPath(next));
+      symlinks.push(next);
       // Inside the root, an absolute target means the root's own tree, as under chroot.
       const base = target.startsWith('/') ? [] : [...cur];
       let resolved: string;
       try {
-        resolved = this.#resolveDir([...base, ...target.split('/')], ctx, member, depth + 1, knownDirs);
+        resolved = this.#resolveDir([...base, ...target.split('/')], ctx, member, depth + 1, knownDirs, symlinks);
       } catch (err) {
         if (err instanceof CrossrootError && err.detail === 'path leads out of the root') {
           throw new CrossrootError('INSTALL_UNSAFE_PATH', `symlink ${next} -> ${target} leads out of the root`, { ...ctx, path: member });
