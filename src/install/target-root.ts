@@ -15,6 +15,8 @@ export interface Placement {
 }
 
 const MAX_SYMLINKS = 40; // as Linux's MAXSYMLINKS
+const NAME_MAX = 255; // bytes in one path component, Linux
+const PATH_MAX = 4096; // bytes in a path with its NUL, Linux
 
 /**
  * Normalises a member name (`./usr/bin/`, `usr//bin`) to `usr/bin`. Rejects `..`
@@ -30,6 +32,12 @@ export function normaliseMember(name: string, ctx: ErrorContext): string {
   // files it does not ship. dpkg refuses it (archives.c tarobject); other control
   // characters it accepts, and so do we.
   if (name.includes('\n')) throw new CrossrootError('INSTALL_UNSAFE_PATH', 'newline not allowed in member name (dpkg refuses it)', { ...ctx, path: name });
+  // The kernel's limits (NAME_MAX, PATH_MAX), checked here so that the user reads the member's
+  // name, not ENAMETOOLONG from deep inside a write.
+  for (const p of parts) {
+    if (Buffer.byteLength(p) > NAME_MAX) throw new CrossrootError('INSTALL_NAME_TOO_LONG', `member name has a component longer than ${NAME_MAX} bytes`, { ...ctx, path: name });
+  }
+  if (Buffer.byteLength(name) >= PATH_MAX) throw new CrossrootError('INSTALL_NAME_TOO_LONG', `member name longer than ${PATH_MAX - 1} bytes`, { ...ctx, path: name });
   return parts.join('/');
 }
 

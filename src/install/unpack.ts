@@ -393,6 +393,20 @@ async function writeFile(fd: number, direct: boolean, tmp: string, path: string,
 }
 
 /**
+ * The kernel's name limits reached through the root's own path or a temporary's suffix
+ * (normaliseMember checks the member's name alone): exit 3 naming the member, as dpkg stops
+ * on it, rather than ENAMETOOLONG as an internal error.
+ */
+async function nameLimits<T>(write: () => Promise<T> | T, at: ErrorContext): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') throw new CrossrootError('INSTALL_NAME_TOO_LONG', 'file name too long for this file system', at);
+    throw err;
+  }
+}
+
+/**
  * Unpacks packages into the root, concurrently (at most `jobs` at once), with the result
  * of extracting them one after another in the given order. Returns each package's control
  * data and member list.
@@ -427,7 +441,8 @@ export async function unpackAll(
           const onData = async (member: SourceMember, c: DebControl) => {
             const { entry } = member;
             entries.push(entry);
-            const w = await writeMember(root, member, order, claims, { ...ctx, member: c.memberNames.data, package: c.control.get('Package') });
+            const at = { ...ctx, member: c.memberNames.data, package: c.control.get('Package') };
+            const w = await nameLimits(() => writeMember(root, member, order, claims, at), { ...at, path: entry.path });
             if (w.md5 !== undefined) md5.set(entry.path, w.md5);
             if (entry.type !== 'dir') fileParents.add(dirname(w.path));
             if (w.created && w.path !== root.root) createdParents.add(dirname(w.path));
