@@ -26,6 +26,8 @@ export interface ReadTarOptions {
   pax?: boolean;
 }
 
+const NO_BODY: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }) };
+
 /** A member and its data, which must be read (or is skipped) before the next member. */
 export interface TarMember {
   entry: TarEntry;
@@ -101,6 +103,13 @@ export async function* readTar(source: ByteSource, ctx: ErrorContext = {}, opts:
   for await (const stream of entries) {
     last = stream.header.name;
     const entry = toEntry(stream.header, ctx, opts);
+    // tar-stream never ends the body of a directory whose header states a size (nor skips
+    // that data, as Python's tarfile does not): reading it would wait forever (found by
+    // test/formats/fuzz.test.ts). A directory has no body.
+    if (stream.header.type === 'directory') {
+      yield { entry, body: NO_BODY };
+      continue;
+    }
     // One iterator per member; a consumer that stops early does not close it (that would
     // destroy the member stream), and the rest is drained here before the next header.
     let it: AsyncIterator<Buffer> | undefined;

@@ -1,0 +1,53 @@
+// What test/formats/fuzz.test.ts found, each kept as a regression test with its oracle.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTar } from '../../src/formats/tar/read.js';
+import { runBuffer } from '../support/cli.js';
+
+const EVIL = fileURLToPath(new URL('../support/evil-deb.py', import.meta.url));
+let work = '';
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'crossroot-fuzz-findings-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+/** Sets a tar header's octal field and recomputes the header checksum. */
+function setField(tar: Buffer, header: number, offset: number, octal: string): void {
+  tar.write(octal, header + offset, 'latin1');
+  tar.fill(0x20, header + 148, header + 156);
+  let sum = 0;
+  for (let j = header; j < header + 512; j++) sum += tar[j]!;
+  tar.write(`${sum.toString(8).padStart(6, '0')}\0 `, header + 148, 'latin1');
+}
+
+describe('fuzz findings', () => {
+  it('a directory header stating a size (1 GiB) does not hang readTar; the members are those GNU tar lists', async () => {
+    // Seed 20261207, readTar, one bit flipped at offset 124 ('0' → '1' in the first header's
+    // size field). tar-stream never ended that directory's body: the read waited forever.
+    const deb = join(work, 'dir-size.deb');
+    await runBuffer('python3', [EVIL, deb, JSON.stringify([{ name: './', type: 'dir' }, { name: './usr/', type: 'dir' }, { name: './usr/f', type: 'file', data: 'x' }])]);
+    const dir = join(work, 'x');
+    await runBuffer('sh', ['-c', 'mkdir -p "$1" && cd "$1" && ar x "$2"', 'sh', dir, deb]);
+    const tar = await readFile(join(dir, 'data.tar'));
+    setField(tar, 0, 124, '10000000000');
+    const path = join(work, 'dir-size.tar');
+    await writeFile(path, tar);
+    // GNU tar (and Python's tarfile) skips no data after a directory header: every member follows.
+    const oracle = (await runBuffer('tar', ['-tf', path])).toString().trim().split('\n');
+    expect(oracle).toEqual(['./', './usr/', './usr/f']);
+    const ours: string[] = [];
+    const read = (async () => {
+      for await (const m of readTar((async function* () { yield tar; })(), { file: 'dir-size.tar' })) {
+        ours.push(m.entry.path);
+        for await (const _ of m.body);
+      }
+    })();
+    await Promise.race([read, new Promise((_, reject) => setTimeout(() => reject(new Error('readTar hangs')), 5000))]);
+    expect(ours).toEqual(oracle);
+  });
+});
