@@ -57,8 +57,13 @@ export function toEntry(h: Headers, ctx: ErrorContext, opts: ReadTarOptions = {}
     // tar-stream has already applied it (a `path` record renames the member).
     throw new CrossrootError('FORMAT_TAR_PAX', 'pax extended header in a package archive (dpkg refuses them: "unsupported PAX tar header type")', { ...ctx, path: h.name });
   }
-  const pax = (h.pax ?? {}) as Record<string, string>;
   const at = { ...ctx, path: h.name };
+  // tar-stream gives null (or an unsafe float) for a base-256 size it cannot hold, and then
+  // never ends that member's body: a read would wait forever (found by fuzz.test.ts).
+  if (typeof h.size !== 'number' || !Number.isSafeInteger(h.size) || h.size < 0) {
+    throw new CrossrootError('FORMAT_TAR', 'bad size field in tar header', at);
+  }
+  const pax = (h.pax ?? {}) as Record<string, string>;
   const entry: TarEntry = {
     path: h.name,
     type,
