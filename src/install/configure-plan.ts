@@ -602,7 +602,7 @@ class DpkgRunModel {
         const v = byField.get(f);
         if (v !== undefined) ordered.push([f, v]);
       }
-      const parsed = this.#parseRelationFields(ordered);
+      const parsed = this.#parseRelationFields(ordered, p.name);
       for (const name of p.triggersAwaited ?? []) this.#findSet(name.split(':')[0]!);
       const set = this.#findSet(p.name);
       const pkg = this.#getPkg(set, p.architecture);
@@ -648,10 +648,10 @@ class DpkgRunModel {
   }
 
   /** Parses relation fields in the given order, creating their target sets as dpkg's f_dependency does. */
-  #parseRelationFields(fields: ReadonlyArray<readonly [RelationField, string]>): ParsedField[] {
+  #parseRelationFields(fields: ReadonlyArray<readonly [RelationField, string]>, pkg: string): ParsedField[] {
     const out: ParsedField[] = [];
     for (const [type, value] of fields) {
-      const groups = parseRelations(value, { field: type });
+      const groups = parseRelations(value, { field: type, context: { package: pkg } });
       for (const g of groups) for (const alt of g) this.#findSet(alt.name);
       out.push({ type, groups });
     }
@@ -931,7 +931,7 @@ class DpkgRunModel {
 
   archives(archives: readonly PlanPackage[], install: boolean): void {
     for (const p of archives) {
-      const parsed = this.#parseRelationFields(p.relations);
+      const parsed = this.#parseRelationFields(p.relations, p.name);
       const set = this.#findSet(p.name);
       const installedInstances = set.instances.filter((i) => i.status > ST.NOTINSTALLED);
       const pkg = installedInstances.length === 1 ? installedInstances[0]! : this.#getPkg(set, p.architecture);
@@ -1050,7 +1050,7 @@ class DpkgRunModel {
       // The package being installed may provide it (depended.available, istobe install-new).
       for (const [type, value] of p.relations) {
         if (type !== 'Provides') continue;
-        for (const g of parseRelations(value, { field: type })) {
+        for (const g of parseRelations(value, { field: type, context: { package: p.name } })) {
           const prov = g[0]!;
           if (prov.name.toLowerCase() !== set.name) continue;
           if (virtualSatisfied(possi, { op: prov.constraint?.op, version: prov.constraint?.version })) return true;

@@ -10,9 +10,13 @@ export interface Placement {
   path: string;
   /** The member's path inside the root, normalised (`usr/bin/x`, '' for the root itself). */
   inRoot: string;
+  /** In-root paths of the symlinks followed on the way to the parent, in order. */
+  symlinks: string[];
 }
 
 const MAX_SYMLINKS = 40; // as Linux's MAXSYMLINKS
+const NAME_MAX = 255; // bytes in one path component, Linux
+const PATH_MAX = 4096; // bytes in a path with its NUL, Linux
 
 /**
  * Normalises a member name (`./usr/bin/`, `usr//bin`) to `usr/bin`. Rejects `..`
@@ -28,6 +32,12 @@ export function normaliseMember(name: string, ctx: ErrorContext): string {
   // files it does not ship. dpkg refuses it (archives.c tarobject); other control
   // characters it accepts, and so do we.
   if (name.includes('\n')) throw new CrossrootError('INSTALL_UNSAFE_PATH', 'newline not allowed in member name (dpkg refuses it)', { ...ctx, path: name });
+  // The kernel's limits (NAME_MAX, PATH_MAX), checked here so that the user reads the member's
+  // name, not ENAMETOOLONG from deep inside a write.
+  for (const p of parts) {
+    if (Buffer.byteLength(p) > NAME_MAX) throw new CrossrootError('INSTALL_NAME_TOO_LONG', `member name has a component longer than ${NAME_MAX} bytes`, { ...ctx, path: name });
+  }
+  if (Buffer.byteLength(name) >= PATH_MAX) throw new CrossrootError('INSTALL_NAME_TOO_LONG', `member name longer than ${PATH_MAX - 1} bytes`, { ...ctx, path: name });
   return parts.join('/');
 }
 
@@ -57,12 +67,22 @@ export class TargetRoot {
    * const { path } = await root.place('./bin/sh', { file: 'dash.deb' }); // ROOT/usr/bin/sh on merged /usr
    */
   async place(name: string, ctx: ErrorContext, knownDirs?: Set<string>): Promise<Placement> {
+    return this.placeSync(name, ctx, knownDirs);
+  }
+
+  /**
+   * place() without a turn of the event loop: a caller that creates what it placed in the
+   * same synchronous stretch knows that no other writer changed the path in between (a
+   * missing parent cannot become a symlink before it makes it).
+   */
+  placeSync(name: string, ctx: ErrorContext, knownDirs?: Set<string>): Placement {
     const rel = normaliseMember(name, ctx);
-    if (rel === '') return { path: this.root, inRoot: '' };
+    if (rel === '') return { path: this.root, inRoot: '', symlinks: [] };
     const parts = rel.split('/');
     const last = parts.pop()!;
-    const parent = this.#resolveDir(parts, ctx, name, 0, knownDirs);
-    return { path: this.hostPath(parent === '' ? last : `${parent}/${last}`), inRoot: parent === '' ? last : `${parent}/${last}` };
+    const symlinks: string[] = [];
+    const parent = this.#resolveDir(parts, ctx, name, 0, knownDirs, symlinks);
+    return { path: this.hostPath(parent === '' ? last : `${parent}/${last}`), inRoot: parent === '' ? last : `${parent}/${last}`, symlinks };
   }
 
   /**
@@ -70,7 +90,7 @@ export class TargetRoot {
    * does (never lexically: `l1/..` where l1 is a symlink means the parent of l1's target).
    * Symlinks are followed, absolute targets from the root; `..` above the root is refused.
    */
-  #resolveDir(parts: string[], ctx: ErrorContext, member: string, depth: number, knownDirs?: Set<string>): string {
+  #resolveDir(parts: string[], ctx: ErrorContext, member: string, depth: number, knownDirs: Set<string> | undefined, symlinks: string[]): string {
     // Synchronous on purpose: thousands of small lstat calls are much faster without the
     // thread pool hop, and nothing else can run meanwhile that would change the answer.
     const cur: string[] = [];
@@ -97,11 +117,12 @@ export class TargetRoot {
       if (!st.isSymbolicLink()) throw new CrossrootError('INSTALL_UNSAFE_PATH', `${next} is not a directory`, { ...ctx, path: member });
       if (depth >= MAX_SYMLINKS) throw new CrossrootError('INSTALL_UNSAFE_PATH', 'too many levels of symbolic links', { ...ctx, path: member });
       const target = readlinkSync(this.hostPath(next));
+      symlinks.push(next);
       // Inside the root, an absolute target means the root's own tree, as under chroot.
       const base = target.startsWith('/') ? [] : [...cur];
       let resolved: string;
       try {
-        resolved = this.#resolveDir([...base, ...target.split('/')], ctx, member, depth + 1, knownDirs);
+        resolved = this.#resolveDir([...base, ...target.split('/')], ctx, member, depth + 1, knownDirs, symlinks);
       } catch (err) {
         if (err instanceof CrossrootError && err.detail === 'path leads out of the root') {
           throw new CrossrootError('INSTALL_UNSAFE_PATH', `symlink ${next} -> ${target} leads out of the root`, { ...ctx, path: member });

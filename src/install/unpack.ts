@@ -37,7 +37,7 @@ import { readDeb, type DebControl } from '../formats/deb/read.js';
 import type { TarEntry } from '../formats/tar/entry.js';
 import type { TarMember } from '../formats/tar/read.js';
 import { readPrepared, type PreparedPackage } from './prepared.js';
-import type { TargetRoot } from './target-root.js';
+import type { Placement, TargetRoot } from './target-root.js';
 
 /**
  * A package whose regular files were written ahead (stagePackage): data, owner, mode and
@@ -134,12 +134,18 @@ interface DirStat {
 class Claims {
   readonly #files = new Map<string, number>();
   readonly #locks = new Map<string, Promise<void>>();
+  /** Symlinks made by this unpack: in-root path → the order of the package that made it. */
+  readonly #links = new Map<string, number>();
   readonly dirs = new Map<string, DirStat>();
   /** In-root paths known to be real directories (TargetRoot.place's memo for this unpack). */
   readonly knownDirs = new Set<string>();
   /** Host directories known to exist (parents already made), so mkdir is asked once each. */
   readonly madeDirs = new Set<string>();
-  constructor(readonly keepExistingDirs: boolean) {}
+  constructor(
+    readonly keepExistingDirs: boolean,
+    /** Each package's name for messages, by order. */
+    readonly names: readonly string[],
+  ) {}
 
   /** Runs `write` for `path` unless a later package has written it; serialised per path. */
   async write(path: string, order: number, write: () => Promise<void>): Promise<boolean> {
@@ -156,6 +162,26 @@ class Claims {
       return true;
     } finally {
       release();
+    }
+  }
+
+  linked(inRoot: string, order: number): void {
+    this.#links.set(inRoot, order);
+  }
+
+  /**
+   * Refuses to go through (or keep, for a directory member) a symlink that a later package
+   * made during this unpack. One after another, the earlier package's directory would have
+   * been there first and the later package's symlink refused (dpkg: "trying to overwrite
+   * directory"); concurrently the symlink can come first, and following it would give a tree
+   * neither order gives.
+   */
+  checkLinks(inRoot: readonly string[], order: number, at: ErrorContext): void {
+    for (const p of inRoot) {
+      const by = this.#links.get(p);
+      if (by !== undefined && by > order) {
+        throw new CrossrootError('INSTALL_CONFLICT', `packages disagree about ${p}: ${this.names[by] ?? `package ${by + 1}`}, unpacked after this one, ships it as a symlink, this package as a directory`, at);
+      }
     }
   }
 
@@ -242,33 +268,54 @@ function renameInto(from: string, path: string, at: ErrorContext): void {
   }
 }
 
-/** Writes one member through the guard; returns where it landed, whether it is new, and a file's MD5. */
-async function writeMember(
+/**
+ * Writes one member through the guard; returns where it landed, whether it is new, and a file's MD5.
+ *
+ * Between resolving a member's path and creating what it names, no other package may run:
+ * a parent that was missing when resolved could meanwhile become another package's symlink
+ * out of the root, and the open would follow it (two packages racing `x -> /elsewhere` and
+ * `x/file`). node-tar closes that window by reserving the path and all its parents, because
+ * its file-system calls are asynchronous; here they are synchronous, and the resolution, the
+ * parents' mkdir and the creation (open, mkdir) run in one stretch without an await — which
+ * also covers a parent reached through a symlink under another name, that reservations by
+ * member name would miss. After that stretch every parent is a real directory, and a
+ * directory is never replaced during an unpack (removeExisting, renameInto refuse it), so
+ * the later steps (renames, symlinks under the per-path claim) stay where they were placed.
+ */
+function writeMember(
   root: TargetRoot,
   member: SourceMember,
   order: number,
   claims: Claims,
   ctx: ErrorContext,
-): Promise<{ path: string; created: boolean; md5: string | undefined }> {
+): Promise<{ path: string; created: boolean; md5: string | undefined }> | { path: string; created: boolean; md5: undefined } {
   const { entry } = member;
   const at = { ...ctx, path: entry.path };
-  const { path } = await root.place(entry.path, at, claims.knownDirs);
-  const created = lstatSync(path, { throwIfNoEntry: false }) === undefined;
-  return { path, created, md5: await placeMember(root, path, member, order, claims, at) };
+  const placed = root.placeSync(entry.path, at, claims.knownDirs);
+  claims.checkLinks(placed.symlinks, order, at);
+  const created = lstatSync(placed.path, { throwIfNoEntry: false }) === undefined;
+  const md5 = placeMember(root, placed, member, order, claims, at);
+  if (md5 === undefined) return { path: placed.path, created, md5 };
+  return md5.then((m) => ({ path: placed.path, created, md5: m }));
 }
 
 /**
- * Places one member at `path`; a file's MD5 is the member's own (a prepared package's) or
+ * Places one member at `placed`; a file's MD5 is the member's own (a prepared package's) or
  * computed while writing. A staged file (stagePackages) already has its data and attributes
- * and is renamed into place.
+ * and is renamed into place. Everything up to the creation of the member's node (or its
+ * temporary) happens before the first await (see writeMember); a directory is made at once
+ * and returns undefined rather than a promise.
  */
-async function placeMember(root: TargetRoot, path: string, member: SourceMember, order: number, claims: Claims, at: ErrorContext): Promise<string | undefined> {
+function placeMember(root: TargetRoot, placed: Placement, member: SourceMember, order: number, claims: Claims, at: ErrorContext): Promise<string | undefined> | undefined {
   const { entry } = member;
+  const { path } = placed;
   if (entry.type === 'dir') {
     const st = lstatSync(path, { throwIfNoEntry: false });
     if (st === undefined) mkdirSync(path, { recursive: true, mode: 0o755 });
     else if (!st.isDirectory() && !st.isSymbolicLink()) throw new CrossrootError('INSTALL_CONFLICT', 'a file is in the way of a directory member', at);
-    // --keep-directory-symlink: an existing symlink stays, and keeps its own attributes.
+    // --keep-directory-symlink: an existing symlink stays, and keeps its own attributes
+    // (unless a later package made it in this unpack: Claims.checkLinks).
+    if (st?.isSymbolicLink() === true) claims.checkLinks([placed.inRoot], order, at);
     // dpkg leaves an existing directory as it is (tarobject: "directory exists").
     if (st === undefined || (st.isDirectory() && !claims.keepExistingDirs)) claims.dir(path, order, entry);
     return undefined;
@@ -280,9 +327,10 @@ async function placeMember(root: TargetRoot, path: string, member: SourceMember,
   }
   if (entry.type === 'file' && member.staged !== undefined) {
     const staged = member.staged;
-    const wrote = await claims.write(path, order, async () => renameInto(staged, path, at));
-    if (!wrote) rmSync(staged, { force: true });
-    return member.md5;
+    return claims.write(path, order, async () => renameInto(staged, path, at)).then((wrote) => {
+      if (!wrote) rmSync(staged, { force: true });
+      return member.md5;
+    });
   }
   if (entry.type === 'file') {
     // A path nothing occupies is written in place; an occupied one gets a fresh temporary
@@ -293,44 +341,69 @@ async function placeMember(root: TargetRoot, path: string, member: SourceMember,
     const direct = fd !== undefined;
     const tmp = direct ? path : `${path}.crossroot-new-${process.pid}-${++temporaries}`;
     fd ??= openSync(tmp, 'wx', 0o600);
-    let md5: string;
-    try {
-      md5 = await fillFile(fd, member);
-    } catch (err) {
-      closeSync(fd);
-      if (!direct) rmSync(tmp, { force: true });
-      throw err;
-    }
-    closeSync(fd);
-    // In place, the claim only records who wrote the path last (a later package that
-    // renamed its own file over this one meanwhile keeps it).
-    const wrote = await claims.write(path, order, async () => {
-      if (!direct) renameInto(tmp, path, at);
-    });
-    if (!wrote && !direct) rmSync(tmp, { force: true });
-    return md5;
+    return writeFile(fd, direct, tmp, path, member, order, claims, at);
   }
-  await claims.write(path, order, async () => {
-    if (entry.type === 'symlink') {
-      removeExisting(path, at);
-      symlinkSync(entry.linkname!, path);
-    } else if (entry.type === 'hardlink') {
-      const target = await root.place(entry.linkname!, at).catch((err: unknown) => {
-        if (!(err instanceof CrossrootError)) throw err;
-        throw new CrossrootError(err.code, `hard link to ${entry.linkname}: ${err.detail}`, at);
-      });
-      const st = lstatSync(target.path, { throwIfNoEntry: false });
-      if (st === undefined || st.isDirectory()) throw new CrossrootError('INSTALL_UNSAFE_PATH', `hard link target ${entry.linkname} is not a file in the root`, at);
-      removeExisting(path, at);
-      linkSync(target.path, path);
-      return; // a hard link shares its target's attributes (and its digest, under the target's name)
-    } else {
-      removeExisting(path, at);
-      await mknod(path, entry);
-    }
-    setAttributes(path, entry);
+  return claims
+    .write(path, order, async () => {
+      if (entry.type === 'symlink') {
+        removeExisting(path, at);
+        symlinkSync(entry.linkname!, path);
+        claims.linked(placed.inRoot, order);
+      } else if (entry.type === 'hardlink') {
+        // Resolved and linked in one stretch, as writeMember places.
+        let target: Placement;
+        try {
+          target = root.placeSync(entry.linkname!, at);
+        } catch (err) {
+          if (!(err instanceof CrossrootError)) throw err;
+          throw new CrossrootError(err.code, `hard link to ${entry.linkname}: ${err.detail}`, at);
+        }
+        const st = lstatSync(target.path, { throwIfNoEntry: false });
+        if (st === undefined || st.isDirectory()) throw new CrossrootError('INSTALL_UNSAFE_PATH', `hard link target ${entry.linkname} is not a file in the root`, at);
+        removeExisting(path, at);
+        linkSync(target.path, path);
+        return; // a hard link shares its target's attributes (and its digest, under the target's name)
+      } else {
+        removeExisting(path, at);
+        await mknod(path, entry);
+      }
+      setAttributes(path, entry);
+    })
+    .then(() => undefined);
+}
+
+/** Fills a file opened by placeMember (in place, or a temporary renamed over `path`). */
+async function writeFile(fd: number, direct: boolean, tmp: string, path: string, member: SourceMember, order: number, claims: Claims, at: ErrorContext): Promise<string> {
+  let md5: string;
+  try {
+    md5 = await fillFile(fd, member);
+  } catch (err) {
+    closeSync(fd);
+    if (!direct) rmSync(tmp, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  // In place, the claim only records who wrote the path last (a later package that
+  // renamed its own file over this one meanwhile keeps it).
+  const wrote = await claims.write(path, order, async () => {
+    if (!direct) renameInto(tmp, path, at);
   });
-  return undefined;
+  if (!wrote && !direct) rmSync(tmp, { force: true });
+  return md5;
+}
+
+/**
+ * The kernel's name limits reached through the root's own path or a temporary's suffix
+ * (normaliseMember checks the member's name alone): exit 3 naming the member, as dpkg stops
+ * on it, rather than ENAMETOOLONG as an internal error.
+ */
+async function nameLimits<T>(write: () => Promise<T> | T, at: ErrorContext): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') throw new CrossrootError('INSTALL_NAME_TOO_LONG', 'file name too long for this file system', at);
+    throw err;
+  }
 }
 
 /**
@@ -353,7 +426,7 @@ export async function unpackAll(
     names?: readonly string[];
   },
 ): Promise<UnpackedPackage[]> {
-  const claims = new Claims(opts.semantics === 'dpkg');
+  const claims = new Claims(opts.semantics === 'dpkg', debs.map((d, i) => opts.names?.[i] ?? (typeof d === 'string' ? d : d.index)));
   const limit = pLimit(Math.max(1, opts.jobs));
   const results = await Promise.all(
     debs.map((deb, order) =>
@@ -368,7 +441,8 @@ export async function unpackAll(
           const onData = async (member: SourceMember, c: DebControl) => {
             const { entry } = member;
             entries.push(entry);
-            const w = await writeMember(root, member, order, claims, { ...ctx, member: c.memberNames.data, package: c.control.get('Package') });
+            const at = { ...ctx, member: c.memberNames.data, package: c.control.get('Package') };
+            const w = await nameLimits(() => writeMember(root, member, order, claims, at), { ...at, path: entry.path });
             if (w.md5 !== undefined) md5.set(entry.path, w.md5);
             if (entry.type !== 'dir') fileParents.add(dirname(w.path));
             if (w.created && w.path !== root.root) createdParents.add(dirname(w.path));

@@ -30,8 +30,8 @@ export interface Seed {
 function groupsOf(r: PackageRecord): { field: string; groups: Relation[][] }[] {
   const out: { field: string; groups: Relation[][] }[] = [];
   // apt stores Pre-Depends before Depends (debListParser::NewVersion) and walks them in that order.
-  if (r.preDepends !== undefined) out.push({ field: 'Pre-Depends', groups: parseRelations(r.preDepends, { field: 'Pre-Depends' }) });
-  if (r.depends !== undefined) out.push({ field: 'Depends', groups: parseRelations(r.depends, { field: 'Depends' }) });
+  if (r.preDepends !== undefined) out.push({ field: 'Pre-Depends', groups: parseRelations(r.preDepends, { field: 'Pre-Depends', context: { package: r.package } }) });
+  if (r.depends !== undefined) out.push({ field: 'Depends', groups: parseRelations(r.depends, { field: 'Depends', context: { package: r.package } }) });
   return out;
 }
 

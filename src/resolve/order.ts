@@ -440,7 +440,7 @@ class CacheModel {
     ];
     for (const [text, type, field] of fields) {
       if (text === undefined || text.trim() === '') continue;
-      for (const group of parseRelations(text, { field })) {
+      for (const group of parseRelations(text, { field, context: { package: ver.record.package } })) {
         group.forEach((rel, i) => {
           const target = this.pkg(this.#targetName(rel.name, rel.arch));
           const dep: Dep = {
@@ -476,7 +476,7 @@ class CacheModel {
       target.provides.push(prv);
     };
     if (ver.record.provides !== undefined && ver.record.provides.trim() !== '') {
-      for (const group of parseRelations(ver.record.provides, { field: 'Provides' })) {
+      for (const group of parseRelations(ver.record.provides, { field: 'Provides', context: { package: ver.record.package } })) {
         for (const rel of group) {
           const version = rel.constraint?.version;
           if (rel.constraint !== undefined && rel.constraint.op !== '=') continue; // apt ignores non-equal Provides

@@ -78,7 +78,7 @@ export class PackageIndex {
       for (const list of this.#byName.values()) {
         for (const record of list) {
           if (record.provides === undefined) continue;
-          for (const group of parseRelations(record.provides, { field: 'Provides' })) {
+          for (const group of parseRelations(record.provides, { field: 'Provides', context: { package: record.package } })) {
             for (const provides of group) {
               const l = map.get(provides.name);
               if (l === undefined) map.set(provides.name, [{ record, provides }]);

@@ -31,7 +31,8 @@ for dirpath, dirnames, filenames in os.walk(root):
             if st.st_nlink > 1:
                 rec["inode"] = inodes.setdefault(key, rel)
         else:
-            rec["type"] = "special"; rec["rdev"] = st.st_rdev
+            rec["type"] = {stat.S_IFCHR: "char", stat.S_IFBLK: "block", stat.S_IFIFO: "fifo", stat.S_IFSOCK: "socket"}[stat.S_IFMT(m)]
+            rec["rdev"] = [os.major(st.st_rdev), os.minor(st.st_rdev)]
         out.append(rec)
 out.sort(key=lambda r: r["path"])
 for r in out:

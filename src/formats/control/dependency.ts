@@ -1,6 +1,6 @@
 // Dependency relation fields — deb-control(5) and deb-src-control(5), as dpkg's lib/dpkg/fields.c and Dpkg::Deps.
 
-import { CrossrootError } from '../../errors.js';
+import { CrossrootError, type ErrorContext } from '../../errors.js';
 import { parseVersion } from './version.js';
 
 /** A version operator as a relation carries it: the obsolete `<` and `>` are read as `<=` and `>=`. */
@@ -29,6 +29,8 @@ export interface Relation {
 export interface ParseRelationsOptions {
   /** The field name, used in error messages (`Depends: ...`). */
   field?: string;
+  /** Where the field comes from (the package, its file), for the error's message. */
+  context?: ErrorContext;
 }
 
 // Perl's \s, which Dpkg::Deps uses; JavaScript's \s would also take Unicode spaces.
@@ -82,7 +84,7 @@ function trimWs(s: string): string {
  */
 export function parseRelations(text: string, options: ParseRelationsOptions = {}): Relation[][] {
   const prefix = options.field !== undefined ? `${options.field}: ` : '';
-  const fail = (why: string): CrossrootError => new CrossrootError('FORMAT_DEPENDENCY', prefix + why);
+  const fail = (why: string): CrossrootError => new CrossrootError('FORMAT_DEPENDENCY', prefix + why, options.context);
   const whole = trimWs(text);
   if (whole === '') return [];
   const groups = whole.split(',');

@@ -18,6 +18,24 @@ export function packageNameProblem(name: string): string | undefined {
 }
 
 /**
+ * Why `name` is not a package name dpkg accepts in a .deb's control file, or `undefined`:
+ * dpkg's `pkg_name_is_illegal` (lib/dpkg/parsehelp.c) — not empty, starting with a letter or
+ * digit, then letters, digits and `-+._`. Laxer than Policy (dpkg installs what it accepts),
+ * but never a `/`, a blank or a control character: the name becomes `info/NAME.list`.
+ *
+ * @example
+ * dpkgPackageNameProblem('Foo_1'); // undefined
+ * dpkgPackageNameProblem('a/b'); // "character '/' not allowed (only letters, digits and characters '-+._')"
+ */
+export function dpkgPackageNameProblem(name: string): string | undefined {
+  if (name === '') return 'may not be empty string';
+  if (!/^[A-Za-z0-9]/.test(name)) return 'must start with an alphanumeric character';
+  const bad = /[^A-Za-z0-9+._-]/.exec(name);
+  if (bad !== null) return `character '${bad[0]}' not allowed (only letters, digits and characters '-+._')`;
+  return undefined;
+}
+
+/**
  * Why `arch` is not a valid architecture name, or `undefined` if it is: letters, digits and
  * `-`, starting with a letter or digit (dpkg's `dpkg_arch_name_is_illegal`).
  *

@@ -1,6 +1,6 @@
 // Debian version parse, format and compare — deb-version(5), as dpkg's lib/dpkg/version.c and parsehelp.c parseversion().
 
-import { CrossrootError } from '../../errors.js';
+import { CrossrootError, printable } from '../../errors.js';
 
 /** A parsed Debian version `[epoch:]upstream[-revision]`. */
 export interface DebianVersion {
@@ -21,7 +21,8 @@ export type VersionRelation = '<<' | '<=' | '=' | '>=' | '>>' | '<' | '>';
 const INT_MAX = 2147483647;
 
 function versionError(text: string, why: string): CrossrootError {
-  return new CrossrootError('FORMAT_VERSION', `invalid version '${text}': ${why}`);
+  // The text comes from an index or a control file: escaped, so that the message stays one line.
+  return new CrossrootError('FORMAT_VERSION', `invalid version '${printable(text)}': ${printable(why)}`);
 }
 
 function isDigit(c: number): boolean {

@@ -4,6 +4,7 @@ import { CrossrootError } from '../../errors.js';
 import { readAr } from '../ar.js';
 import { capped, collect, type ByteSource } from '../byte-source.js';
 import { compressionOf, type Compression, type Decompressor } from '../compression.js';
+import { dpkgPackageNameProblem } from '../control/package-name.js';
 import { parseSingleParagraph } from '../deb822/parse.js';
 import type { Paragraph } from '../deb822/paragraph.js';
 import { readTar, type TarMember } from '../tar/read.js';
@@ -95,6 +96,12 @@ export async function readDeb(source: ByteSource, opts: ReadDebOptions): Promise
       const c = members.get('control');
       if (c === undefined) throw err('FORMAT_DEB_NO_CONTROL', 'control archive has no control file');
       const paragraph = parseSingleParagraph(c.data.toString('utf8'), { file: `${file}: ${member}: control` });
+      // deb-control(5): Package is mandatory, and dpkg refuses a name it cannot install
+      // (dpkg: "missing 'Package' field", "invalid package name").
+      const name = paragraph.get('Package');
+      if (name === undefined) throw err('FORMAT_DEB_CONTROL_FIELD', "control file has no 'Package' field");
+      const problem = dpkgPackageNameProblem(name);
+      if (problem !== undefined) throw err('FORMAT_DEB_CONTROL_FIELD', `invalid package name ${JSON.stringify(name)} in control file: ${problem}`);
       control = { control: paragraph, members, compression: { control: controlCompression, data: 'none' }, memberNames: { control: member, data: '' } };
       state = 'control';
       continue;
@@ -114,7 +121,7 @@ export async function readDeb(source: ByteSource, opts: ReadDebOptions): Promise
       const data = capped(decompressor(kind, body, { file, member }), limit.bytes, () =>
         err('FORMAT_DEB_DATA_SIZE', `data archive expands past ${limit.bytes} bytes, the limit for this package: ${limit.why}`),
       );
-      for await (const m of readTar(opts.tapData === undefined ? data : tapped(data, opts.tapData), { file, member })) {
+      for await (const m of readTar(opts.tapData === undefined ? data : tapped(data, opts.tapData), { file, member }, { pax: false })) {
         await opts.onData?.(m, control!);
       }
       state = 'done';
@@ -133,7 +140,7 @@ async function readControlTar(stream: AsyncIterable<Buffer>, file: string, membe
   const members = new Map<string, ControlMember>();
   let total = 0;
   const tooBig = () => new CrossrootError('FORMAT_DEB_CONTROL_SIZE', `control archive larger than ${MAX_CONTROL_TAR} bytes`, { file, member });
-  for await (const { entry, body } of readTar(stream, { file, member })) {
+  for await (const { entry, body } of readTar(stream, { file, member }, { pax: false })) {
     if (entry.type === 'dir') continue;
     const name = entry.path.replace(/^\.\//, '');
     if (entry.type !== 'file' || name.includes('/') || name === '' || name === '.' || name === '..') {

@@ -18,6 +18,16 @@ const TYPES: Partial<Record<string, TarEntryType>> = {
   fifo: 'fifo',
 };
 
+export interface ReadTarOptions {
+  /**
+   * false: a pax extended header is an error, as dpkg's tar reader (lib/dpkg/tarfn.c) makes it
+   * in a .deb (dpkg-deb writes GNU format); true (default): applied, for tarballs of roots.
+   */
+  pax?: boolean;
+}
+
+const NO_BODY: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }) };
+
 /** A member and its data, which must be read (or is skipped) before the next member. */
 export interface TarMember {
   entry: TarEntry;
@@ -36,13 +46,24 @@ function paxInteger(pax: Record<string, string>, key: string, fallback: number, 
 }
 
 /** Builds a TarEntry from tar-stream's header, applying the pax keys tar-stream leaves alone. */
-export function toEntry(h: Headers, ctx: ErrorContext): TarEntry {
-  const type = TYPES[h.type ?? 'file'];
+export function toEntry(h: Headers, ctx: ErrorContext, opts: ReadTarOptions = {}): TarEntry {
+  // tar-stream gives null for a typeflag it does not know (GNU sparse 'S', volume label 'V',
+  // 'Z'...): deb(5) and dpkg make that an error ("unknown tar header type"), never a file.
+  const type = h.type === null || h.type === undefined ? undefined : TYPES[h.type];
   if (type === undefined) {
-    throw new CrossrootError('FORMAT_TAR_TYPE', `unsupported tar member type ${h.type}`, { ...ctx, path: h.name });
+    throw new CrossrootError('FORMAT_TAR_TYPE', h.type === null || h.type === undefined ? 'unknown tar member type (typeflag)' : `unsupported tar member type ${h.type}`, { ...ctx, path: h.name });
+  }
+  if (opts.pax === false && h.pax !== undefined && h.pax !== null) {
+    // tar-stream has already applied it (a `path` record renames the member).
+    throw new CrossrootError('FORMAT_TAR_PAX', 'pax extended header in a package archive (dpkg refuses them: "unsupported PAX tar header type")', { ...ctx, path: h.name });
+  }
+  const at = { ...ctx, path: h.name };
+  // tar-stream gives null (or an unsafe float) for a base-256 size it cannot hold, and then
+  // never ends that member's body: a read would wait forever (found by fuzz.test.ts).
+  if (typeof h.size !== 'number' || !Number.isSafeInteger(h.size) || h.size < 0) {
+    throw new CrossrootError('FORMAT_TAR', 'bad size field in tar header', at);
   }
   const pax = (h.pax ?? {}) as Record<string, string>;
-  const at = { ...ctx, path: h.name };
   const entry: TarEntry = {
     path: h.name,
     type,
@@ -73,7 +94,7 @@ export function toEntry(h: Headers, ctx: ErrorContext): TarEntry {
  *   console.log(entry.path, entry.type);
  * }
  */
-export async function* readTar(source: ByteSource, ctx: ErrorContext = {}): AsyncGenerator<TarMember> {
+export async function* readTar(source: ByteSource, ctx: ErrorContext = {}, opts: ReadTarOptions = {}): AsyncGenerator<TarMember> {
   const ex = extract();
   let last: string | undefined;
   const translate = (err: unknown) => {
@@ -86,7 +107,14 @@ export async function* readTar(source: ByteSource, ctx: ErrorContext = {}): Asyn
   const entries = mapErrors(pumpThrough(source, ex, ex as AsyncIterable<NodeJS.ReadableStream & { header: Headers }>), translate);
   for await (const stream of entries) {
     last = stream.header.name;
-    const entry = toEntry(stream.header, ctx);
+    const entry = toEntry(stream.header, ctx, opts);
+    // tar-stream never ends the body of a directory whose header states a size (nor skips
+    // that data, as Python's tarfile does not): reading it would wait forever (found by
+    // test/formats/fuzz.test.ts). A directory has no body.
+    if (stream.header.type === 'directory') {
+      yield { entry, body: NO_BODY };
+      continue;
+    }
     // One iterator per member; a consumer that stops early does not close it (that would
     // destroy the member stream), and the rest is drained here before the next header.
     let it: AsyncIterator<Buffer> | undefined;
