@@ -1,7 +1,7 @@
 // A build never touches the host: a hostile postinst and hostile members each stop it with exit 3.
 import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crossroot, runBuffer } from '../support/cli.js';
@@ -123,6 +123,9 @@ describe('the host is sacred', () => {
     expect(await exists(target)).toBe(false);
   }, 300_000);
 
+  // Each attack's `..` and absolute member resolves against where crossroot writes it: the
+  // work root in TMPDIR ($TMPDIR/crossroot-root-XXX), so the build gets a TMPDIR of its own two
+  // levels below `dir`, and `./../../outside/pwned` from the root would land in `dir/outside`.
   for (const [name, members] of [
     ['dot-dot', [{ name: './../../outside/pwned', type: 'file', data: 'x' }]],
     ['absolute', [{ name: '/OUTSIDE/pwned', type: 'file', data: 'x' }]],
@@ -132,15 +135,24 @@ describe('the host is sacred', () => {
     it(`a package with a ${name} member: exit 3, nothing outside the target, no TARGET`, async () => {
       const dir = join(work, `attack-${name}`);
       const outside = join(dir, 'outside');
+      const tmp = join(dir, 'tmp');
       await mkdir(join(dir, 'repo'), { recursive: true });
       await mkdir(outside, { recursive: true });
+      await mkdir(tmp, { recursive: true });
       const spec = JSON.stringify(members).replaceAll('/OUTSIDE', outside);
       await runBuffer('python3', [EVIL, join(dir, 'repo', 'attack_1_all.deb'), spec, 'attack', 'Essential: yes\n']);
       const repo = await makeFlatRepo(join(dir, 'repo'), []);
       const target = join(dir, 'out.tar');
-      const r = await crossroot(['build', '--tools-root', 'host', '--arch', 'amd64', '--variant', 'essential', '--cache-dir', join(dir, 'cache'), 'bookworm', target, repo]);
-      expectExit3(r, 'attack_1_all.deb');
+      const r = await crossroot(['build', '--tools-root', 'host', '--arch', 'amd64', '--variant', 'essential', '--cache-dir', join(dir, 'cache'), 'bookworm', target, repo], {
+        env: { ...process.env, TMPDIR: tmp },
+      });
+      // Where the member would have landed, had it been written: the root is a directory of TMPDIR.
+      if (name === 'dot-dot') expect(resolve(tmp, 'crossroot-root-x', '../../outside/pwned')).toBe(join(outside, 'pwned'));
       expect(await readdir(outside)).toEqual([]);
+      // Nor anywhere else crossroot writes (TMPDIR, the cache, beside TARGET): no file named pwned.
+      expect((await readdir(dir, { recursive: true })).filter((p) => p.split('/').includes('pwned'))).toEqual([]);
+      expectExit3(r, 'attack_1_all.deb');
+      expect(await readdir(tmp)).toEqual([]);
       expect(await exists(target)).toBe(false);
     }, 300_000);
   }

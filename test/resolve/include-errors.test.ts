@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crossroot, REPO_ROOT } from '../support/cli.js';
+import { hostMirrorLines } from '../support/real-debs.js';
 import { makeFlatRepo } from '../support/synthetic-repo.js';
 
 let work = '';
@@ -49,7 +50,7 @@ describe('--include errors', () => {
   });
 
   it('the real archive: an --include of a missing name is exit 3', async () => {
-    const r = await crossroot(['resolve', '--arch', 'amd64', '--cache-dir', join(REPO_ROOT, '.cache', 'archive'), '--include', 'crossroot-no-such-package', 'bookworm']);
+    const r = await crossroot(['resolve', '--arch', 'amd64', '--cache-dir', join(REPO_ROOT, '.cache', 'archive'), '--include', 'crossroot-no-such-package', 'bookworm', ...(await hostMirrorLines('bookworm'))]);
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toContain('crossroot-no-such-package');
   });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { hostArchitecture } from '../../src/host/arch.js';
 import { REPO_ROOT, run } from './cli.js';
 import { withEmulation } from './emulation.js';
-import { hostMirrorLines } from './real-debs.js';
+import { hostMirrorLines, mirrorLineParts } from './real-debs.js';
 
 const CACHE = join(REPO_ROOT, '.cache', 'mmdebstrap-oracle');
 
@@ -28,7 +28,7 @@ export async function mirrorArgument(): Promise<string> {
 async function inReleaseDates(lines: string): Promise<string> {
   const dates: string[] = [];
   for (const line of lines.split('\n')) {
-    const [, uri, suite] = line.split(' ');
+    const { uri, suite } = mirrorLineParts(line);
     const res = await fetch(`${uri}/dists/${suite}/InRelease`);
     const text = await res.text();
     dates.push(/^Date: (.*)$/m.exec(text)?.[1] ?? '');

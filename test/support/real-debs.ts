@@ -363,7 +363,30 @@ export async function hostMirrorLines(suite: string): Promise<string[]> {
   // sources.list) have none. Without it, both tools write the same etc/apt/sources.list.
   const a = archive.replace(/\/+$/, '');
   const sec = security.replace(/\/+$/, '');
-  return [`deb ${a} ${suite} main`, `deb ${a} ${suite}-updates main`, `deb ${sec} ${suite}-security main`];
+  const o = SNAPSHOT_OPTIONS;
+  return [`deb ${o} ${a} ${suite} main`, `deb ${o} ${a} ${suite}-updates main`, `deb ${o} ${sec} ${suite}-security main`];
+}
+
+/**
+ * The options of every test line for the host's mirror. It is a frozen snapshot: its
+ * bookworm-security, trixie-updates and trixie-security Releases say `Valid-Until: Sun, 13 Dec
+ * 2026`, and forky's and sid's have passed theirs, while the snapshot stays as it is. apt users
+ * of a snapshot mirror write `[check-valid-until=no]`; so do the tests that are not about
+ * freshness (test/repository/freshness.test.ts makes Releases of its own and keeps testing
+ * expiry). test/repository/snapshot-expiry.test.ts checks these lines still resolve after the date.
+ */
+export const SNAPSHOT_OPTIONS = '[check-valid-until=no]';
+
+/**
+ * A one-line source's parts (`deb [OPTIONS] URI SUITE COMPONENT...`).
+ *
+ * @example
+ * mirrorLineParts('deb [check-valid-until=no] http://m/debian bookworm main').uri // 'http://m/debian'
+ */
+export function mirrorLineParts(line: string): { type: string; options: string | undefined; uri: string; suite: string; components: string[] } {
+  const m = /^(deb(?:-src)?)\s+(?:(\[[^\]]*\])\s+)?(\S+)\s+(\S+)((?:\s+\S+)*)\s*$/.exec(line);
+  if (m === null) throw new Error(`not a one-line source: ${line}`);
+  return { type: m[1]!, options: m[2], uri: m[3]!, suite: m[4]!, components: m[5]!.split(/\s+/).filter(Boolean) };
 }
 
 // Cross-process mutual exclusion by an O_EXCL lock file holding "PID TOKEN". A waiter

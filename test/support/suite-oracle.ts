@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { hostArchitecture } from '../../src/host/arch.js';
 import { crossroot, REPO_ROOT, run } from './cli.js';
 import { withEmulation } from './emulation.js';
-import { hostMirrorLines } from './real-debs.js';
+import { hostMirrorLines, mirrorLineParts, SNAPSHOT_OPTIONS } from './real-debs.js';
 
 const CACHE = join(REPO_ROOT, '.cache', 'suite-oracle');
 const ARCHIVE_CACHE = join(REPO_ROOT, '.cache', 'archive');
@@ -18,21 +18,23 @@ const ARCHIVE_CACHE = join(REPO_ROOT, '.cache', 'archive');
 /**
  * The mirror lines of a suite on the host's mirror (a snapshot: the host's bookworm sources name
  * its URIs): trixie with -updates and -security, as mmdebstrap's default has them; forky and
- * sid one line, with `check-valid-until=no`, because the snapshot's Release files have expired.
+ * sid one line. All with `check-valid-until=no` (SNAPSHOT_OPTIONS): the snapshot's forky and sid
+ * Releases have expired, its trixie-updates and -security ones expire on 2026-12-13.
  */
 export async function suiteMirrorLines(suite: string): Promise<string[]> {
   const bookworm = await hostMirrorLines('bookworm');
-  const archive = bookworm[0]!.split(' ').at(-3)!;
-  const security = bookworm[2]!.split(' ').at(-3)!;
+  const archive = mirrorLineParts(bookworm[0]!).uri;
+  const security = mirrorLineParts(bookworm[2]!).uri;
+  const o = SNAPSHOT_OPTIONS;
   if (suite === 'bookworm') return bookworm;
-  if (suite === 'trixie') return [`deb ${archive} trixie main`, `deb ${archive} trixie-updates main`, `deb ${security} trixie-security main`];
-  return [`deb [check-valid-until=no] ${archive} ${suite} main`];
+  if (suite === 'trixie') return [`deb ${o} ${archive} trixie main`, `deb ${o} ${archive} trixie-updates main`, `deb ${o} ${security} trixie-security main`];
+  return [`deb ${o} ${archive} ${suite} main`];
 }
 
 async function releaseDates(lines: string[]): Promise<string> {
   const dates: string[] = [];
   for (const line of lines) {
-    const [uri, suite] = line.replace(/\[[^\]]*\]\s*/, '').split(' ').slice(1);
+    const { uri, suite } = mirrorLineParts(line);
     const text = await (await fetch(`${uri}/dists/${suite}/InRelease`)).text();
     dates.push(/^Date: (.*)$/m.exec(text)?.[1] ?? '');
   }

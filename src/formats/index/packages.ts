@@ -36,9 +36,25 @@ export interface PackageRecord {
 function required(p: Paragraph, name: string, file: string | undefined): string {
   const v = p.get(name);
   if (v === undefined) {
-    throw new CrossrootError('FORMAT_PACKAGES', `package stanza has no ${name} field`, { file, line: p.line, package: p.get('Package') });
+    const pkg = p.get('Package');
+    throw new CrossrootError('FORMAT_PACKAGES', `${pkg !== undefined ? `package ${JSON.stringify(pkg)}: ` : ''}stanza has no ${name} field`, { file, line: p.line, package: pkg });
   }
   return v;
+}
+
+/**
+ * The number of a `Size` field, or `undefined` when it is not one: decimal digits only (dpkg and
+ * apt read it unsigned), and exact in a JavaScript number (at most 2^53 - 1: 8 PiB, beyond any
+ * real package, and a larger one would be compared rounded).
+ *
+ * @example
+ * sizeValue('1234'); // 1234
+ * sizeValue('-1'); // undefined
+ */
+export function sizeValue(text: string): number | undefined {
+  if (!/^[0-9]+$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 /**
@@ -70,11 +86,13 @@ export function pathFieldsProblem(r: { package: string; version: string; archite
 
 /** Builds a PackageRecord from an index stanza; mandatory fields fail when absent, unsafe names are refused. */
 export function toPackageRecord(p: Paragraph, file?: string): PackageRecord {
-  const size = required(p, 'Size', file);
-  if (!/^[0-9]+$/.test(size)) throw new CrossrootError('FORMAT_PACKAGES', `bad Size ${JSON.stringify(size)}`, { file, line: p.line });
-  const sha256 = required(p, 'SHA256', file).toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new CrossrootError('FORMAT_PACKAGES', 'bad SHA256', { file, line: p.line });
   const names = { package: required(p, 'Package', file), version: required(p, 'Version', file), architecture: required(p, 'Architecture', file), filename: required(p, 'Filename', file) };
+  const bad = (detail: string) => new CrossrootError('FORMAT_PACKAGES', `package ${JSON.stringify(names.package)}: ${detail}`, { file, line: p.line, package: names.package });
+  const sizeText = required(p, 'Size', file);
+  const size = sizeValue(sizeText);
+  if (size === undefined) throw bad(`bad Size ${JSON.stringify(sizeText)}`);
+  const sha256 = required(p, 'SHA256', file).toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw bad(`bad SHA256 ${JSON.stringify(sha256.slice(0, 80))}`);
   const problem = pathFieldsProblem(names);
   if (problem !== undefined) throw new CrossrootError('FORMAT_PACKAGES', problem, { file, line: p.line });
   return {
@@ -92,7 +110,7 @@ export function toPackageRecord(p: Paragraph, file?: string): PackageRecord {
     conflicts: p.get('Conflicts'),
     breaks: p.get('Breaks'),
     filename: names.filename,
-    size: Number(size),
+    size,
     sha256,
   };
 }
