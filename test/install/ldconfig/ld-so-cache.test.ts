@@ -2,7 +2,7 @@
 // (qemu-user for foreign arches) wrote inside real roots — bookworm's glibc 2.36, trixie's 2.41
 // for riscv64 — and the one it writes after we add awkward libraries (duplicate sonames, dev
 // links, hwcaps, conf.d dirs, package managers' temporary files).
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,6 +22,12 @@ const CELLS = (process.env.CROSSROOT_LDCONFIG_ARCHES ?? 'amd64 i386 arm64 armhf 
 const NO_ORACLE: Record<string, string> = process.getuid?.() === 0 ? {} : {
   loong64: 'not root: the qemu-user that runs loong64 here (from the archive) is registered in a user namespace mapping every uid, which needs root',
 };
+// An amd64 kernel runs i386 binaries itself (IA32 emulation), and Debian's qemu-user-static ships
+// no binfmt entry for i386 on amd64: a kernel without it (this machine's 6.18, arch-test: "not
+// supported on this machine/kernel") has no way to run i386's ldconfig.
+if (process.arch === 'x64' && spawnSync('arch-test', ['i386']).status !== 0) {
+  NO_ORACLE.i386 = "this amd64 kernel runs no i386 binaries (`arch-test i386` fails) and Debian's qemu-user-static registers none for amd64";
+}
 const work: string[] = [];
 afterAll(async () => {
   for (const w of work) await rm(w, { recursive: true, force: true });
