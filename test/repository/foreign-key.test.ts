@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crossroot, runBuffer } from '../support/cli.js';
 import { makeFlatRepo } from '../support/synthetic-repo.js';
+import { expectExit3Naming } from '../support/exit-errors.js';
 
 const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
@@ -52,14 +53,6 @@ function resolve(dir: string, ...extra: string[]) {
   return crossroot(['resolve', '--arch', 'amd64', '--variant', 'essential', '--cache-dir', `${dir}-cache`, ...extra, 'bookworm', `deb file://${dir} ./`]);
 }
 
-function expectExit3Naming(r: { code: number; stderr: string }, ...names: string[]) {
-  expect(r.code, r.stderr).toBe(3);
-  const errors = r.stderr.trim().split('\n');
-  expect(errors, r.stderr).toHaveLength(1);
-  expect(errors[0]).toMatch(/^crossroot: /);
-  for (const name of names) expect(errors[0]).toContain(name);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 describe('a Release signed by a key outside the keyring', () => {
   it('the real gpgv with the Debian archive keyring rejects the throwaway key (oracle for the cases below)', async () => {

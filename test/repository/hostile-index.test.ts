@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crossroot, runBuffer } from '../support/cli.js';
 import { makeFlatRepo } from '../support/synthetic-repo.js';
+import { expectExit3Naming } from '../support/exit-errors.js';
 
 let work = '';
 beforeAll(async () => {
@@ -25,13 +26,6 @@ async function filesIn(dir: string): Promise<string[]> {
 }
 
 /** exit 3, one line of error naming each of `names`, no stack trace. */
-function expectExit3Naming(r: { code: number; stderr: string }, ...names: string[]) {
-  expect(r.code, r.stderr).toBe(3);
-  const errors = r.stderr.trim().split('\n').filter((l) => !/^get \d+\/\d+ /.test(l));
-  expect(errors, r.stderr).toHaveLength(1);
-  for (const name of names) expect(errors[0]).toContain(name);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 /**
  * A flat repository holding one essential package `victim`, its Packages stanza edited by

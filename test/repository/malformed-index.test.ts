@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crossroot, run, runBuffer } from '../support/cli.js';
 import { buildDeb, makeFlatRepo } from '../support/synthetic-repo.js';
+import { expectExit3Naming } from '../support/exit-errors.js';
 
 let work = '';
 let base = '';
@@ -21,14 +22,6 @@ afterAll(async () => {
 });
 
 /** exit 3, one line of error (after any progress lines) naming each of `names`, no stack trace. */
-function expectExit3Naming(r: { code: number; stderr: string }, ...names: string[]) {
-  expect(r.code, r.stderr).toBe(3);
-  const errors = r.stderr.trim().split('\n').filter((l) => !/^get \d+\/\d+ /.test(l));
-  expect(errors, r.stderr).toHaveLength(1);
-  expect(errors[0]).toMatch(/^crossroot: /);
-  for (const name of names) expect(errors[0]).toContain(name);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 let n = 0;
 /** A copy of the base repository with its Release (and, with `packages`, its Packages) edited. */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crossroot } from '../support/cli.js';
 import { makeFlatRepo } from '../support/synthetic-repo.js';
+import { expectExit3Naming } from '../support/exit-errors.js';
 
 let work = '';
 let repo = '';
@@ -24,14 +25,6 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-function expectExit3Naming(r: { code: number; stderr: string }, ...names: string[]) {
-  expect(r.code, r.stderr).toBe(3);
-  const errors = r.stderr.trim().split('\n');
-  expect(errors, r.stderr).toHaveLength(1);
-  expect(errors[0]).toMatch(/^crossroot: /);
-  for (const name of names) expect(errors[0]).toContain(name);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 const field = (name: string, value: string) => (t: string) => t.replace(new RegExp(`^${name}: .*$`, 'gm'), `${name}: ${value}`);
 const packageField = (name: string, value: string) => (t: string) => {
